@@ -1,0 +1,126 @@
+# One-command entry points for newcomers: `make chat` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+ACTIONS_PORT ?= 5055
+MODEL := models/current.tar.gz
+DEV_SET ?= ../shared/eval/dev_nlu.yml
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# A Python $(PYTHON_VERSION) interpreter: pyenv's first, then python3.10 on PATH.
+BASE_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/bin/python) \
+                           $(shell command -v python3.10 2>/dev/null))
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml') \
+                   $(wildcard bot/nlu/*.py)
+PO_FILES := $(wildcard locales/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help install catalogs train chat actions run test lint validate test-stories \
+        eval-nlu content-check bench clean telegram
+
+help:
+	@echo "make chat   - install, train if needed, and talk to the bot in this terminal"
+	@echo "make test   - install if needed and run the whole test suite"
+	@echo "make run    - serve the bot (REST and configured channels) on port 5005"
+	@echo "make telegram - run a Telegram bot by long polling (needs BOT_TELEGRAM_TOKEN)"
+	@echo "make bench  - benchmark against plain Rasa"
+
+$(VENV)/.installed: pyproject.toml .python-version
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+	  echo "error: Python $(PYTHON_VERSION) is needed (Rasa 3.6 does not install on 3.11+)." >&2; \
+	  echo "       Install it with 'pyenv install $(PYTHON_VERSION)', or put python3.10 on PATH," >&2; \
+	  echo "       or run 'make BASE_PYTHON=/path/to/python3.10 ...'." >&2; exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  echo "Removing $(VENV): it was made with another Python version."; rm -rf $(VENV); fi
+	@test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip check
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Compiled gettext catalogs are build products: never edited, never committed.
+%.mo: %.po $(VENV)/.installed
+	$(PY) -m bot i18n compile $<
+
+catalogs: $(MO_FILES)
+
+# Rasa retrains only when the training data, domain, config or our NLU component change.
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name current --out models --quiet
+	@touch $@
+
+train: $(MODEL)
+
+actions: install catalogs
+	$(RASA) run actions --actions actions --port $(ACTIONS_PORT)
+
+# Rasa's dependencies print pages of deprecation warnings that mean nothing to a user.
+chat run telegram: export PYTHONWARNINGS := ignore
+
+chat: install catalogs train
+	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
+	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
+	  $(PY) -m bot wait-for http://127.0.0.1:$(ACTIONS_PORT)/health --timeout 120 && \
+	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+run: install catalogs train
+	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
+	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
+	  $(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml --port 5005
+
+# Telegram without a public URL: the server as in `make run`, plus a poller that passes
+# updates from getUpdates to its webhook. The webhook secret is made up for the run.
+ifneq ($(filter telegram,$(MAKECMDGOALS)),)
+ifndef BOT_TELEGRAM_TOKEN
+$(error make telegram needs a bot token from @BotFather: BOT_TELEGRAM_TOKEN=123:abc make telegram)
+endif
+endif
+
+telegram: install catalogs train
+	@export BOT_TELEGRAM_SECRET="$${BOT_TELEGRAM_SECRET:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))')}"; \
+	  $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
+	  actions=$$!; \
+	  $(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml \
+	    --port 5005 >.rasa-server.log 2>&1 & \
+	  server=$$!; trap "kill $$actions $$server 2>/dev/null" EXIT; \
+	  echo "Starting the bot (logs in .action-server.log and .rasa-server.log)..."; \
+	  $(PY) -m bot wait-for http://127.0.0.1:5005/webhooks/telegram/ --timeout 300 && \
+	  $(PY) -m bot telegram-poll
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+validate: install
+	$(RASA) data validate --fail-on-warnings --quiet
+
+content-check: install catalogs
+	$(PY) -m bot content check
+	$(PY) -m bot i18n check
+
+# Test stories: NLU and dialogue predictions together, every wrong step fails.
+test-stories: train
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors \
+	  --out results/core --quiet
+
+eval-nlu: train
+	@if [ -f $(DEV_SET) ]; then $(PY) -m bot eval-nlu $(DEV_SET) --model $(MODEL) \
+	   --out results/nlu-dev.json --min-overall 0.90 --min-language 0.85; \
+	 else echo "eval-nlu: $(DEV_SET) not found, skipped"; fi
+
+test: install catalogs lint content-check validate train test-stories
+	$(PY) -m pytest
+	@$(MAKE) --no-print-directory eval-nlu
+
+bench: install catalogs train
+	$(PY) -m bot bench --out results/bench.json
+
+clean:
+	rm -rf models results .pytest_cache .action-server.log .rasa-server.log $(MO_FILES)
