@@ -1,0 +1,1 @@
+"""Our library: languages, content, rendering, channels and storage for the charter bot."""

@@ -1,0 +1,72 @@
+"""Intent accuracy of a trained model on a labelled set, per language.
+
+The set's shape is ``intent -> language -> [texts]`` (like ``shared/eval``). Its
+lines are measured, never trained on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class Report:
+    by_language: dict[str, float]
+    overall: float
+    errors: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def table(self) -> str:
+        lines = [f"{'language':10}{'n':>5}{'accuracy':>10}"]
+        for language, accuracy in sorted(self.by_language.items()):
+            lines.append(f"{language:10}{self.counts[language]:>5}{accuracy:>10.1%}")
+        lines.append(f"{'overall':10}{sum(self.counts.values()):>5}{self.overall:>10.1%}")
+        return "\n".join(lines)
+
+
+def load_dataset(path: Path) -> list[tuple[str, str, str]]:
+    """(text, intent, language) triples."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(text, intent, language) for intent, by_language in data.items()
+            for language, texts in by_language.items() for text in texts]
+
+
+def evaluate(examples: list[tuple[str, str, str]], model: Path) -> Report:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> list[dict]:
+        return [await agent.parse_message(text) for text, _, _ in examples]
+
+    parsed = asyncio.run(parse_all())
+    hits: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    errors = []
+    for (text, intent, language), result in zip(examples, parsed, strict=True):
+        predicted = (result.get("intent") or {}).get("name")
+        counts[language] += 1
+        if predicted == intent:
+            hits[language] += 1
+        else:
+            errors.append({"language": language, "text": text, "expected": intent,
+                           "predicted": predicted})
+    by_language = {language: hits[language] / counts[language] for language in counts}
+    overall = sum(hits.values()) / max(sum(counts.values()), 1)
+    return Report(by_language, overall, errors, dict(counts))
+
+
+def evaluate_file(dataset: Path, model: Path, out: Path | None = None) -> Report:
+    report = evaluate(load_dataset(dataset), model)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"overall": report.overall, "by_language": report.by_language,
+                                   "errors": report.errors}, ensure_ascii=False, indent=2),
+                       encoding="utf-8")
+    return report

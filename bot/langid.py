@@ -1,0 +1,150 @@
+"""Language identification of one message.
+
+Three sources, each used where it is strong:
+
+- the script decides where it can (Ethiopic is Amharic, Bengali script Bengali,
+  Arabic script Arabic; Cyrillic or Han is a language we do not speak);
+- a character n-gram naive Bayes model trained on our own NLU examples tells
+  Nepali from Hindi and recognises romanised Nepali, Hindi and Bengali, which no
+  general-purpose model knows;
+- py3langid's shipped model says when a message is clearly in a language we do
+  not speak, and breaks ties between the Latin-script languages.
+
+Short or ambiguous messages are reported as not confident, so that the dialogue
+keeps the language it has instead of flipping on "ok" or "3".
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from bot.languages import CODES
+
+_SINGLE_LANGUAGE_SCRIPTS = {"ETHIOPIC": "am", "BENGALI": "bn", "ARABIC": "ar"}
+_SCRIPT_CANDIDATES = {
+    "DEVANAGARI": ("ne", "hi"),
+    # Romanised Nepali, Hindi and Bengali are common on phones.
+    "LATIN": ("en", "tl", "id", "es", "fr", "ne", "hi", "bn"),
+}
+_LATIN_STANDARD = ("en", "tl", "id", "es", "fr")
+# py3langid answers that, for text in our languages, are near misses, not foreign:
+# Malay for Indonesian, Portuguese or Galician for unaccented Spanish...
+_LOOKALIKES = set(CODES) | {"fil", "ms", "jv", "su", "pt", "gl", "ca", "it", "oc", "la"}
+_MIN_LETTERS = 8
+_MIN_POSTERIOR = 0.80
+_NGRAM_SIZES = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Identification:
+    """What the identifier thinks of one message."""
+
+    language: str | None  # one of our codes, or None when no supported language fits
+    confident: bool
+    script: str | None
+    unsupported: str | None = None  # a language we do not speak, when that is clear
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _ngrams(text: str) -> Iterable[str]:
+    for word in text.lower().split():
+        padded = f" {word} "
+        for size in _NGRAM_SIZES:
+            for start in range(max(len(padded) - size + 1, 0)):
+                yield padded[start : start + size]
+
+
+@dataclass
+class NgramModel:
+    """Multinomial naive Bayes over character n-grams, stored as plain counts (JSON-safe)."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def train(cls, examples: Iterable[tuple[str, str]]) -> NgramModel:
+        counts: dict[str, Counter] = {}
+        for text, language in examples:
+            counts.setdefault(language, Counter()).update(_ngrams(text))
+        return cls({language: dict(counter) for language, counter in counts.items()})
+
+    def posteriors(self, text: str, candidates: Iterable[str]) -> dict[str, float]:
+        candidates = [c for c in candidates if c in self.counts]
+        if not candidates:
+            return {}
+        grams = list(_ngrams(text))
+        vocabulary = len({g for c in candidates for g in self.counts[c]}) + 1
+        scores = {}
+        for language in candidates:
+            table = self.counts[language]
+            total = sum(table.values()) + vocabulary
+            scores[language] = sum(math.log((table.get(g, 0) + 1) / total) for g in grams)
+        top = max(scores.values())
+        exp = {language: math.exp(score - top) for language, score in scores.items()}
+        norm = sum(exp.values())
+        return {language: value / norm for language, value in exp.items()}
+
+
+@cache
+def _langid(languages: tuple[str, ...] | None = None) -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    if languages:
+        identifier.set_languages(list(languages))
+    return identifier
+
+
+def dominant_script(text: str) -> tuple[str | None, int]:
+    """The Unicode script with the most letters in ``text``, and its letter count."""
+    counts: Counter = Counter()
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            counts[name.split(" ")[0] if name else "UNKNOWN"] += 1
+    if not counts:
+        return None, 0
+    script, letters = counts.most_common(1)[0]
+    return script, letters
+
+
+def identify(text: str, model: NgramModel | None = None) -> Identification:
+    script, letters = dominant_script(text)
+    if script is None:
+        return Identification(None, False, None)
+    title = script.title()
+    if script in _SINGLE_LANGUAGE_SCRIPTS:
+        return Identification(_SINGLE_LANGUAGE_SCRIPTS[script], True, title)
+    if script not in _SCRIPT_CANDIDATES:
+        guess, _ = _langid().classify(text)
+        return Identification(None, letters >= 2, title, unsupported=guess)
+
+    candidates = _SCRIPT_CANDIDATES[script]
+    long_enough = letters >= _MIN_LETTERS
+    if script == "LATIN":
+        overall, overall_confidence = _langid().classify(text)
+        if overall not in _LOOKALIKES and overall_confidence >= 0.999 and letters >= 12:
+            return Identification(None, False, title, unsupported=overall)
+
+    posteriors = model.posteriors(text, candidates) if model else {}
+    if not posteriors:  # no trained model: py3langid alone, standard languages only
+        restricted = candidates if script != "LATIN" else _LATIN_STANDARD
+        guess, confidence = _langid(restricted).classify(text)
+        return Identification(guess, long_enough and confidence >= _MIN_POSTERIOR, title)
+
+    if script == "LATIN":
+        # Blend in py3langid for the standard Latin languages it knows well.
+        known, _ = _langid(_LATIN_STANDARD).classify(text)
+        guess = max(posteriors, key=posteriors.__getitem__)
+        if posteriors[guess] < _MIN_POSTERIOR and known in posteriors:
+            posteriors[known] += 0.5
+            norm = sum(posteriors.values())
+            posteriors = {language: p / norm for language, p in posteriors.items()}
+    guess = max(posteriors, key=posteriors.__getitem__)
+    return Identification(guess, long_enough and posteriors[guess] >= _MIN_POSTERIOR, title)

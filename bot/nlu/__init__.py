@@ -1,0 +1,1 @@
+"""Rasa NLU components of ours (referenced by module path in config.yml)."""
