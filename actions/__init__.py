@@ -1,0 +1,1 @@
+"""The rasa-sdk action server: thin wrappers over :mod:`bot.dialogue`."""

@@ -1,0 +1,162 @@
+"""Building the gettext catalogs translators work in (Poedit, Weblate...).
+
+``messages``: sentences marked with ``_()``/``N_()`` in ``bot/`` and ``actions/``.
+``content``: titles and fact texts from ``content/``. Both are extracted to
+``locales/<domain>.pot``, merged into ``locales/<code>/LC_MESSAGES/<domain>.po``,
+and compiled to ``.mo`` by the Makefile. ``check`` lists every gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from bot import languages
+from bot.content import load_content
+from bot.i18n import DOMAINS, LOCALES_DIR, SOURCE_LANGUAGE
+
+ROOT = LOCALES_DIR.parent
+PROJECT = "migrant-rights-bot"
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def template_path(domain: str) -> Path:
+    return LOCALES_DIR / f"{domain}.pot"
+
+
+def catalog_path(language: str, domain: str, locales_dir: Path = LOCALES_DIR) -> Path:
+    return locales_dir / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def _new_catalog(locale: str | None = None) -> Catalog:
+    return Catalog(project=PROJECT, locale=locale, charset="utf-8",
+                   msgid_bugs_address="", creation_date=datetime(2026, 1, 1),
+                   fuzzy=False)
+
+
+def extract() -> dict[str, Catalog]:
+    """The templates: every translatable string with where it comes from."""
+    messages = _new_catalog()
+    for directory in ("bot", "actions"):
+        for filename, lineno, message, comments, _context in extract_from_dir(
+                ROOT / directory, method_map=[("**.py", "python")], keywords=KEYWORDS,
+                comment_tags=("Translators:",), strip_comment_tags=True):
+            messages.add(message, locations=[(f"{directory}/{filename}", lineno)],
+                         auto_comments=comments)
+    content = _new_catalog()
+    loaded, _errors = load_content()
+    for text, path, line, comment in _content_strings(loaded):
+        location = (str(path.relative_to(ROOT)), line) if path else ("content", 0)
+        content.add(text, locations=[location], auto_comments=[comment] if comment else [])
+    return {"messages": messages, "content": content}
+
+
+def _content_strings(content) -> Iterator[tuple[str, Path | None, int, str]]:
+    for topic in content.topics.values():
+        yield topic.title, topic.file, 1, "Topic title, shown in menus: keep it short."
+        for fact in topic.facts:
+            yield fact.text, fact.file, fact.line, ""
+    for country in content.countries.values():
+        for group in country.facts.values():
+            for fact in group:
+                yield fact.text, fact.file, fact.line, ""
+    for corridor in content.corridors.values():
+        for group in corridor.facts.values():
+            for fact in group:
+                yield fact.text, fact.file, fact.line, ""
+
+
+def update() -> list[Path]:
+    """Write the templates and merge them into every language's catalogs."""
+    written = []
+    LOCALES_DIR.mkdir(exist_ok=True)
+    for domain, template in extract().items():
+        with template_path(domain).open("wb") as handle:
+            write_po(handle, template, width=100, sort_output=False, omit_header=False)
+        written.append(template_path(domain))
+        for language in languages.LANGUAGES:
+            if language.code == SOURCE_LANGUAGE:
+                continue
+            path = catalog_path(language.code, domain)
+            if path.exists():
+                with path.open("rb") as handle:
+                    catalog = read_po(handle, locale=language.babel_locale)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                catalog = _new_catalog(language.babel_locale)
+            catalog.update(template, update_header_comment=False)
+            catalog.language_team = f"{language.native_name} <{language.code}>"
+            with path.open("wb") as handle:
+                write_po(handle, catalog, width=100, ignore_obsolete=True)
+            written.append(path)
+    return written
+
+
+def compile_catalog(po_file: Path) -> Path:
+    language = languages.get(po_file.parent.parent.name)
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=language.babel_locale)
+    mo_file = po_file.with_suffix(".mo")
+    with mo_file.open("wb") as handle:
+        write_mo(handle, catalog, use_fuzzy=False)
+    return mo_file
+
+
+@dataclass(frozen=True)
+class Gap:
+    language: str
+    domain: str
+    kind: str  # "missing", "fuzzy", "placeholders", "outdated"
+    msgid: str
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.domain}: {self.kind}: {self.msgid[:70]!r}"
+
+
+def check(locales_dir: Path = LOCALES_DIR) -> list[Gap]:
+    """Every string a user could see in English instead of their language."""
+    gaps: list[Gap] = []
+    templates = extract()
+    for domain in DOMAINS:
+        template_ids = {message.id for message in templates[domain] if message.id}
+        for language in languages.LANGUAGES:
+            if language.code == SOURCE_LANGUAGE:
+                continue
+            gaps += _check_catalog(language, domain, template_ids, locales_dir)
+    return gaps
+
+
+def _check_catalog(language: languages.Language, domain: str, template_ids: set,
+                   locales_dir: Path) -> list[Gap]:
+    path = catalog_path(language.code, domain, locales_dir)
+    if not path.exists():
+        return [Gap(language.code, domain, "missing", f"(no catalog {path.name})")]
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language.babel_locale)
+    gaps = []
+    present = {message.id: message for message in catalog if message.id}
+    for msgid in template_ids:
+        message = present.get(msgid)
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        if message is None:
+            gaps.append(Gap(language.code, domain, "outdated (run make catalogs-update)", key))
+        elif not message.string or (isinstance(message.string, tuple)
+                                    and not all(message.string)):
+            gaps.append(Gap(language.code, domain, "missing", key))
+        elif message.fuzzy:
+            gaps.append(Gap(language.code, domain, "fuzzy", key))
+        else:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            expected = set(_PLACEHOLDER.findall(key))
+            if any(set(_PLACEHOLDER.findall(string)) != expected for string in strings):
+                gaps.append(Gap(language.code, domain, "placeholders differ", key))
+    return gaps

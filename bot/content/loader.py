@@ -1,0 +1,377 @@
+"""Reading ``content/`` into :class:`Content`, with errors that name file and line.
+
+Caseworkers edit these files by hand, so every mistake is reported at once, all of
+them, as ``file:line: what is wrong``. :class:`ContentStore` reloads edited files
+while the bot runs and keeps serving the last good content when an edit is broken.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.numbers import get_currency_name
+
+from bot.content.model import Amount, Content, Corridor, Country, CountryRef, Fact, Source, Topic
+
+log = logging.getLogger(__name__)
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
+
+
+def content_dir() -> Path:
+    """Where the running bot reads content: ``BOT_CONTENT_DIR``, or ``content/``."""
+    return Path(os.environ.get("BOT_CONTENT_DIR") or CONTENT_DIR)
+ROLES = ("origin", "destination")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class ContentError:
+    file: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{_display(self.file)}:{self.line}: {self.message}"
+
+
+class ContentInvalid(Exception):
+    """Raised when content cannot be loaded at all; carries every error found."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(CONTENT_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+class _Node(dict):
+    """A mapping that remembers the line it started on."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Node:
+        mapping = _Node(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                            _LineLoader.construct_mapping)
+
+
+class _FileReader:
+    """Validates one file, collecting errors instead of stopping at the first."""
+
+    def __init__(self, path: Path, errors: list[ContentError]) -> None:
+        self.path = path
+        self.errors = errors
+
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(ContentError(self.path, line, message))
+
+    def load(self) -> _Node | None:
+        try:
+            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        except UnicodeDecodeError:
+            self.error(1, "the file is not UTF-8 text")
+            return None
+        except yaml.MarkedYAMLError as exc:
+            # The context mark is where the broken construct starts (an unclosed
+            # bracket); the problem mark is where the parser gave up, often later.
+            start, found = exc.context_mark, exc.problem_mark
+            line = (start or found).line + 1 if (start or found) else 1
+            detail = exc.problem or exc.context
+            if start and found and found.line != start.line:
+                detail += f" (noticed on line {found.line + 1})"
+            self.error(line, f"YAML syntax error: {detail}")
+            return None
+        if not isinstance(data, _Node):
+            self.error(1, "the file must be a mapping (key: value lines)")
+            return None
+        return data
+
+    def required(self, node: _Node, key: str, kind: type | tuple[type, ...],
+                 what: str = "") -> Any:
+        value = node.get(key)
+        if value is None:
+            self.error(node.line, f"{what}missing '{key}'")
+            return None
+        if not isinstance(value, kind):
+            self.error(getattr(value, "line", node.line),
+                       f"{what}'{key}' must be {_kind_name(kind)}")
+            return None
+        return value
+
+    def fact(self, node: Any, seen_ids: set[str], parent_line: int) -> Fact | None:
+        if not isinstance(node, _Node):
+            self.error(parent_line, "each fact must be a mapping with id, text, source, checked")
+            return None
+        fact_id = self.required(node, "id", str)
+        what = f"fact '{fact_id}': " if fact_id else ""
+        if fact_id:
+            if not _ID.match(fact_id):
+                self.error(node.line, f"{what}id must be lowercase letters, digits and _")
+            elif fact_id in seen_ids:
+                self.error(node.line, f"{what}id is used twice")
+            seen_ids.add(fact_id)
+        text = self.required(node, "text", str, what)
+        checked = self.required(node, "checked", date, what)
+        if isinstance(node.get("checked"), str):
+            self.errors.pop()
+            self.error(node.line, f"{what}'checked' must be a date written YYYY-MM-DD")
+        if isinstance(checked, date) and checked > date.today():
+            self.error(node.line, f"{what}'checked' is in the future")
+        source = self.source(node.get("source"), node.line, what)
+        values = self.values(node.get("values") or {}, node.line, what)
+        if text is not None and values is not None:
+            used = set(_PLACEHOLDER.findall(text))
+            for missing in sorted(used - set(values)):
+                self.error(node.line, f"{what}text uses {{{missing}}} but 'values' has no "
+                                      f"'{missing}'")
+            for unused in sorted(set(values) - used):
+                self.error(node.line, f"{what}'values' has '{unused}' but the text does not "
+                                      f"use {{{unused}}}")
+        if None in (fact_id, text, checked, source, values) or not isinstance(checked, date):
+            return None
+        return Fact(fact_id, text.strip(), source, checked, values, self.path, node.line)
+
+    def source(self, node: Any, line: int, what: str) -> Source | None:
+        if not isinstance(node, _Node):
+            self.error(line, f"{what}missing 'source' (title, and url or a legal reference)")
+            return None
+        title = self.required(node, "title", str, what + "source: ")
+        url = node.get("url")
+        if url is not None and not (isinstance(url, str) and url.startswith("https://")):
+            self.error(node.line, f"{what}source url must start with https://")
+            return None
+        return Source(title.strip(), url) if title else None
+
+    def values(self, node: Any, line: int, what: str
+               ) -> dict[str, Amount | CountryRef | str] | None:
+        if not isinstance(node, dict):
+            self.error(line, f"{what}'values' must be a mapping")
+            return None
+        values: dict[str, Amount | CountryRef | str] = {}
+        for name, value in node.items():
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                values[name] = str(value)
+            elif isinstance(value, _Node) and {"amount", "currency"} <= set(value):
+                amount = self.amount(value, what)
+                if amount is None:
+                    return None
+                values[name] = amount
+            elif isinstance(value, _Node) and set(value) == {"country"} \
+                    and re.fullmatch(r"[A-Z]{2}", str(value["country"])):
+                values[name] = CountryRef(str(value["country"]))
+            else:
+                self.error(getattr(value, "line", line), f"{what}value '{name}' must be text, "
+                                                         "{amount, currency} or {country: XX}")
+                return None
+        return values
+
+    def amount(self, node: _Node, what: str) -> Amount | None:
+        currency = str(node["currency"])
+        try:
+            value = Decimal(str(node["amount"]))
+        except InvalidOperation:
+            self.error(node.line, f"{what}amount must be a number")
+            return None
+        if get_currency_name(currency, locale="en") == currency:
+            self.error(node.line, f"{what}unknown currency code '{currency}'")
+            return None
+        return Amount(value, currency)
+
+    def fact_groups(self, node: Any, line: int, topics: set[str]
+                    ) -> dict[str, tuple[Fact, ...]]:
+        if node is None:
+            return {}
+        if not isinstance(node, _Node):
+            self.error(line, "'topics' must map topic ids to lists of facts")
+            return {}
+        groups: dict[str, tuple[Fact, ...]] = {}
+        seen: set[str] = set()
+        for topic, facts in node.items():
+            if topic not in topics:
+                known = ", ".join(sorted(topics))
+                self.error(node.line, f"unknown topic '{topic}' (topics: {known})")
+                continue
+            if not isinstance(facts, list):
+                self.error(node.line, f"topic '{topic}' must be a list of facts")
+                continue
+            loaded = [self.fact(fact, seen, node.line) for fact in facts]
+            groups[topic] = tuple(fact for fact in loaded if fact)
+        return groups
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", list: "a list", dict: "a mapping", _Node: "a mapping",
+             date: "a date written YYYY-MM-DD"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def load_content(directory: Path = CONTENT_DIR) -> tuple[Content, list[ContentError]]:
+    """Load everything under ``directory``; the content returned leaves out what was broken."""
+    errors: list[ContentError] = []
+    topics = _load_topics(directory / "charter", errors)
+    # Countries may refer to any topic that has a file, even a broken one: one
+    # mistake is reported once, not again in every country that uses the topic.
+    topic_ids = {path.stem for path in (directory / "charter").glob("*.yml")}
+    countries = _load_countries(directory / "countries", topic_ids, errors)
+    corridors = _load_corridors(directory / "corridors", topic_ids, countries, errors)
+    return Content(topics, countries, corridors), errors
+
+
+def _load_topics(directory: Path, errors: list[ContentError]) -> dict[str, Topic]:
+    topics: dict[str, Topic] = {}
+    seen_intents: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yml")):
+        reader = _FileReader(path, errors)
+        data = reader.load()
+        if data is None:
+            continue
+        topic_id = reader.required(data, "topic", str)
+        title = reader.required(data, "title", str)
+        intents = data.get("intents") or []
+        roles = data.get("country_roles") or []
+        if not isinstance(intents, list) or not all(isinstance(i, str) for i in intents):
+            reader.error(data.line, "'intents' must be a list of intent names")
+            intents = []
+        for intent in intents:
+            if intent in seen_intents:
+                reader.error(data.line, f"intent '{intent}' already belongs to topic "
+                                        f"'{seen_intents[intent]}'")
+            seen_intents[intent] = topic_id
+        if not isinstance(roles, list) or not set(roles) <= set(ROLES):
+            reader.error(data.line, "'country_roles' must list origin and/or destination")
+            roles = []
+        if topic_id and path.stem != topic_id:
+            reader.error(data.line, f"topic '{topic_id}' must live in {topic_id}.yml")
+        facts = reader.required(data, "facts", list)
+        loaded = [reader.fact(fact, set(), data.line) for fact in facts or []]
+        if topic_id and title:
+            topics[topic_id] = Topic(topic_id, title, tuple(intents),
+                                     tuple(fact for fact in loaded if fact), tuple(roles), path)
+    return topics
+
+
+def _load_countries(directory: Path, topics: set[str], errors: list[ContentError]
+                    ) -> dict[str, Country]:
+    countries: dict[str, Country] = {}
+    for path in sorted(directory.glob("*.yml")):
+        reader = _FileReader(path, errors)
+        data = reader.load()
+        if data is None:
+            continue
+        code = reader.required(data, "country", str)
+        if code and (code != path.stem or not re.fullmatch(r"[A-Z]{2}", code)):
+            reader.error(data.line, f"country '{code}' must be an ISO code like NP and live "
+                                    f"in {code}.yml")
+            code = None
+        roles = data.get("roles") or []
+        if not isinstance(roles, list) or not roles or not set(roles) <= set(ROLES):
+            reader.error(data.line, "'roles' must list origin and/or destination")
+        currency = reader.required(data, "currency", str)
+        demonyms = _words_by_language(reader, data, "demonyms")
+        aliases = _words_by_language(reader, data, "aliases")
+        facts = reader.fact_groups(data.get("topics"), data.line, topics)
+        if code and currency:
+            countries[code] = Country(code, tuple(roles), currency, demonyms, aliases, facts, path)
+    return countries
+
+
+def _words_by_language(reader: _FileReader, data: _Node, key: str) -> dict[str, tuple[str, ...]]:
+    from bot.languages import CODES
+
+    raw = data.get(key) or {}
+    if not isinstance(raw, dict):
+        reader.error(data.line, f"'{key}' must map language codes to lists of words")
+        return {}
+    words: dict[str, tuple[str, ...]] = {}
+    for language, group in raw.items():
+        if language not in CODES:
+            reader.error(raw.line, f"{key}: unknown language '{language}'")
+        elif not isinstance(group, list) or not all(isinstance(w, str) for w in group):
+            reader.error(raw.line, f"{key}: '{language}' must be a list of words")
+        else:
+            words[language] = tuple(group)
+    return words
+
+
+def _load_corridors(directory: Path, topics: set[str], countries: dict[str, Country],
+                    errors: list[ContentError]) -> dict[tuple[str, str], Corridor]:
+    corridors: dict[tuple[str, str], Corridor] = {}
+    for path in sorted(directory.glob("*.yml")):
+        reader = _FileReader(path, errors)
+        data = reader.load()
+        if data is None:
+            continue
+        origin = reader.required(data, "origin", str)
+        destination = reader.required(data, "destination", str)
+        for code, role in ((origin, "origin"), (destination, "destination")):
+            if code and (code not in countries or role not in countries[code].roles):
+                reader.error(data.line, f"{role} '{code}' has no country file with role {role}")
+        if origin and destination and path.stem != f"{origin}-{destination}":
+            reader.error(data.line, f"this corridor must live in {origin}-{destination}.yml")
+        facts = reader.fact_groups(data.get("topics"), data.line, topics)
+        if origin and destination:
+            corridors[(origin, destination)] = Corridor(origin, destination, facts, path)
+    return corridors
+
+
+class ContentStore:
+    """The content the bot serves: reloaded when files change, last good kept on errors."""
+
+    def __init__(self, directory: Path = CONTENT_DIR, check_every: float = 2.0) -> None:
+        self.directory = directory
+        self.check_every = check_every
+        self.errors: list[ContentError] = []
+        self._lock = threading.Lock()
+        self._last_check = 0.0
+        self._signature = self._files_signature()
+        content, errors = load_content(directory)
+        if errors:
+            raise ContentInvalid(errors)
+        self._content = content
+
+    def _files_signature(self) -> tuple:
+        return tuple(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size)
+                            for path in self.directory.rglob("*.yml")))
+
+    def current(self) -> Content:
+        now = time.monotonic()
+        if now - self._last_check < self.check_every:
+            return self._content
+        with self._lock:
+            self._last_check = now
+            signature = self._files_signature()
+            if signature != self._signature:
+                self._signature = signature
+                content, errors = load_content(self.directory)
+                self.errors = errors
+                if errors:
+                    for error in errors:
+                        log.error("content not reloaded: %s", error)
+                else:
+                    log.info("content reloaded from %s", self.directory)
+                    self._content = content
+        return self._content

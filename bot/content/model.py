@@ -1,0 +1,126 @@
+"""What content is made of, once loaded and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+STALE_AFTER_DAYS = 548  # 18 months: a fact not checked since then is flagged
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class CountryRef:
+    """A country named in a fact, shown in the reader's language (CLDR)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One sourced statement. ``text`` is English and the gettext msgid of its translations.
+
+    ``values`` fill ``{placeholders}`` in the text: amounts are formatted for the reader's
+    locale, countries are named in the reader's language, phone numbers and other
+    strings are shown as they are (never translated).
+    """
+
+    id: str
+    text: str
+    source: Source
+    checked: date
+    values: dict[str, Amount | CountryRef | str] = field(default_factory=dict)
+    file: Path | None = None
+    line: int = 0
+
+    def is_stale(self, today: date) -> bool:
+        return (today - self.checked).days > STALE_AFTER_DAYS
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A charter chapter: the international standard, and which countries refine it."""
+
+    id: str
+    title: str
+    intents: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    # Which country files can add to this topic: "origin", "destination" or both.
+    country_roles: tuple[str, ...] = ()
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str  # ISO 3166-1 alpha-2
+    roles: tuple[str, ...]  # "origin", "destination"
+    currency: str
+    demonyms: dict[str, tuple[str, ...]]  # language code -> words for its people
+    # language code -> other names people use: short names, main cities ("Dubai")
+    aliases: dict[str, tuple[str, ...]]
+    facts: dict[str, tuple[Fact, ...]]  # topic id -> facts
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Corridor:
+    origin: str
+    destination: str
+    facts: dict[str, tuple[Fact, ...]]
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    topics: dict[str, Topic]
+    countries: dict[str, Country]
+    corridors: dict[tuple[str, str], Corridor]
+
+    def topic_for_intent(self, intent: str) -> Topic | None:
+        for topic in self.topics.values():
+            if intent in topic.intents:
+                return topic
+        return None
+
+    def countries_with_role(self, role: str) -> list[Country]:
+        return [country for country in self.countries.values() if role in country.roles]
+
+    def facts_for(self, topic: str, origin: str | None, destination: str | None
+                  ) -> list[tuple[str, Fact]]:
+        """The facts that answer ``topic`` for a worker, most general first.
+
+        Each comes with its scope: "charter", "origin", "destination" or "corridor".
+        """
+        found: list[tuple[str, Fact]] = []
+        if topic in self.topics:
+            found += [("charter", fact) for fact in self.topics[topic].facts]
+        if origin in self.countries:
+            found += [("origin", fact) for fact in self.countries[origin].facts.get(topic, ())]
+        if destination in self.countries:
+            found += [("destination", fact)
+                      for fact in self.countries[destination].facts.get(topic, ())]
+        corridor = self.corridors.get((origin or "", destination or ""))
+        if corridor:
+            found += [("corridor", fact) for fact in corridor.facts.get(topic, ())]
+        return found
+
+    def all_facts(self) -> list[Fact]:
+        facts = [fact for topic in self.topics.values() for fact in topic.facts]
+        for country in self.countries.values():
+            facts += [fact for group in country.facts.values() for fact in group]
+        for corridor in self.corridors.values():
+            facts += [fact for group in corridor.facts.values() for fact in group]
+        return facts

@@ -1,0 +1,221 @@
+"""The real custom actions, run with rasa-sdk trackers and dispatchers."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions import actions
+from bot.i18n import translator
+from bot.render import choice_payload
+from tests.conftest import make_tracker, run_action
+
+CONFIDENT = {"confident": True, "script": "Latin", "unsupported": None}
+
+
+@pytest.fixture
+def partner_registry(tmp_path, monkeypatch):
+    """One partner, covering Qatar, registered through BOT_PARTNERS_FILE."""
+    from bot.reports import crypto
+
+    encryption, signing = crypto.new_partner_keys()
+    registry = tmp_path / "partners.yml"
+    registry.write_text(
+        "partners:\n  - {id: helpline, name: Helpline, kind: ngo, countries: [QA],\n"
+        f"     categories: ['*'], languages: [en], public_key: {encryption.public_key},\n"
+        f"     verify_key: {signing.public_key}, webhook_url: 'https://helpline.example.org'}}\n",
+        encoding="utf-8")
+    monkeypatch.setenv("BOT_PARTNERS_FILE", str(registry))
+    return registry
+
+
+def _texts(messages: list[dict]) -> str:
+    return "\n".join(message.get("text") or "" for message in messages)
+
+
+def _lang(code: str, confident: bool = True) -> dict:
+    return {"language": code, "confident": confident, "script": None, "unsupported": None}
+
+
+def test_fee_question_with_countries_in_text_answers_corridor_rule_with_source():
+    tracker = make_tracker("I am Nepali, how much can the agency charge me to go to Qatar?",
+                           "ask_recruitment_fees", language=_lang("en"))
+    messages, slots = run_action(actions.ActionAnswerTopic, tracker)
+    text = _texts(messages)
+    assert slots["origin"] == "NP" and slots["destination"] == "QA"
+    assert "NPR" in text and "10,000" in text
+    assert "Source: Government of Nepal" in text
+    assert "ILO Private Employment Agencies Convention" in text
+    assert "pending_topic" not in slots or slots["pending_topic"] is None
+
+
+def test_fee_question_without_countries_asks_for_origin_with_numbered_menu():
+    tracker = make_tracker("who pays the recruitment fee", "ask_recruitment_fees",
+                           language=_lang("en"))
+    messages, slots = run_action(actions.ActionAnswerTopic, tracker)
+    assert "ILO Private Employment Agencies Convention" in _texts(messages)
+    assert messages[-1]["text"].startswith("Which country are you from?")
+    assert "1. Bangladesh" in messages[-1]["text"]
+    assert slots["pending_topic"] == "recruitment_fees"
+    assert "origin:NP" in slots["menu"] and slots["menu"][-1] == "origin:other"
+
+
+def test_number_reply_picks_country_and_continues_the_pending_topic():
+    menu = ["origin:BD", "origin:ET", "origin:IN", "origin:ID", "origin:NP", "origin:PH",
+            "origin:other"]
+    slots = {"language": "en", "pending_topic": "recruitment_fees", "menu": menu,
+             "destination": "QA"}
+    tracker = make_tracker("5", "choose_option", slots=slots)
+    messages, new_slots = run_action(actions.ActionChooseOption, tracker)
+    assert new_slots["origin"] == "NP"
+    assert "NPR" in _texts(messages)
+    assert "ILO Private Employment Agencies Convention" not in _texts(messages)
+
+
+@pytest.mark.parametrize("digit", ["५", "৫", "٥", "5"])
+def test_number_reply_in_any_script(digit):
+    slots = {"language": "en", "menu": ["topic:wages"] * 4 + ["language:fr"]}
+    messages, new_slots = run_action(actions.ActionChooseOption,
+                                     make_tracker(digit, "choose_option", slots=slots))
+    assert new_slots["language"] == "fr" and new_slots["language_chosen"] is True
+
+
+def test_telegram_gets_buttons_whose_payload_selects_the_choice():
+    tracker = make_tracker("language", "change_language", language=_lang("en"),
+                           channel="telegram")
+    messages, slots = run_action(actions.ActionChangeLanguage, tracker)
+    buttons = messages[-1]["buttons"]
+    assert [b["title"] for b in buttons][:3] == ["English", "Filipino", "नेपाली"]
+    payload = buttons[2]["payload"]
+    assert payload == choice_payload(type("C", (), {"payload": "language:ne"}))
+    choose = make_tracker(payload, "choose_option", slots=slots,
+                          entities=[{"entity": "choice", "value": "language:ne"}],
+                          channel="telegram")
+    messages, slots = run_action(actions.ActionChooseOption, choose)
+    assert slots["language"] == "ne" and slots["language_chosen"] is True
+    assert messages[0]["text"] == translator("ne").gettext(
+        "I will write in {language}. Ask me a question, or say \"help\" to see all topics."
+    ).format(language="नेपाली")
+
+
+def test_explicit_choice_sticks_when_user_writes_in_another_language():
+    slots = {"language": "ne", "language_chosen": True}
+    tracker = make_tracker("thank you very much", "thanks", slots=slots, language=_lang("en"))
+    messages, new_slots = run_action(actions.ActionThanks, tracker)
+    assert "language" not in new_slots
+    assert messages[0]["text"] == translator("ne").gettext(
+        "You are welcome. Is there anything else I can help with?")
+
+
+def test_detected_language_is_used_until_the_user_chooses():
+    tracker = make_tracker("gracias por todo", "thanks", slots={"language": "en"},
+                           language=_lang("es"))
+    _messages, new_slots = run_action(actions.ActionThanks, tracker)
+    assert new_slots["language"] == "es"
+
+
+def test_unconfident_detection_keeps_current_language():
+    tracker = make_tracker("ok", "affirm", slots={"language": "bn"},
+                           language=_lang("en", confident=False))
+    _messages, new_slots = run_action(actions.ActionAcknowledge, tracker)
+    assert "language" not in new_slots
+
+
+def test_named_language_switches_directly():
+    tracker = make_tracker("please answer in french", "change_language", language=_lang("en"))
+    _messages, slots = run_action(actions.ActionChangeLanguage, tracker)
+    assert slots["language"] == "fr" and slots["language_chosen"] is True
+
+
+def test_unsupported_language_gets_the_language_menu():
+    identification = {"language": None, "confident": False, "script": "Latin",
+                      "unsupported": "de"}
+    tracker = make_tracker("Ich brauche Hilfe mit meinem Arbeitsvertrag", "nlu_fallback",
+                           language=identification)
+    messages, slots = run_action(actions.ActionFallback, tracker)
+    assert "do not speak that language" in messages[-1]["text"]
+    assert slots["menu"][0] == "language:en" and len(slots["menu"]) == 10
+
+
+def test_missing_fact_says_not_known_and_points_to_redress():
+    slots = {"language": "en", "origin": "NP", "destination": "QA"}
+    tracker = make_tracker("can I bring my children", "ask_family", slots=slots)
+    messages, _slots = run_action(actions.ActionAnswerTopic, tracker)
+    text = _texts(messages)
+    assert "I do not have verified information on this for Nepal, Qatar." in text
+    assert "These can help you:" in text
+    assert "Source:" in text.split("These can help you:")[1]
+
+
+def test_emergency_without_country_lists_every_destination_number():
+    tracker = make_tracker("help they are beating me", "emergency", language=_lang("en"))
+    messages, _slots = run_action(actions.ActionEmergency, tracker)
+    text = _texts(messages)
+    assert messages[0]["text"].startswith("If you are in danger now")
+    assert "999" in text and "911" in text
+
+
+def test_every_answer_carries_a_source_line():
+    tracker = make_tracker("my passport", "ask_passport", language=_lang("en"),
+                           slots={"origin": "other", "destination": "other"})
+    messages, _slots = run_action(actions.ActionAnswerTopic, tracker)
+    facts = [m["text"] for m in messages if "Source:" in m["text"]]
+    assert facts, "the passport topic must state at least one sourced fact"
+    assert all("(checked " in fact for fact in facts)
+
+
+def test_greeting_offers_language_menu_when_language_unclear():
+    tracker = make_tracker("hi", "greet", language=_lang("en", confident=False))
+    messages, slots = run_action(actions.ActionGreet, tracker)
+    assert len(slots["menu"]) == 10
+    assert "नेपाली" in messages[-1]["text"]
+
+
+def test_report_about_a_minor_is_sent_with_the_minor_flag(tmp_path, monkeypatch, domain,
+                                                          partner_registry):
+    from bot.reports.db import Report, session_scope
+
+    database = f"sqlite:///{tmp_path / 'reports.db'}"
+    monkeypatch.setenv("BOT_DATABASE_URL", database)
+    slots = {"language": "en", "requested_slot": "report_minor", "menu": ["yes", "no"]}
+    tracker = make_tracker("1", "choose_option", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_minor", "value": "1"})
+    _messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
+    assert validated["report_minor"] is True
+
+    slots = {"language": "en", "report_category": "excessive_hours", "report_destination": "QA",
+             "report_city": "-", "report_employer": "-", "report_when": "-",
+             "report_minor": True, "report_account": "I work 18 hours a day and I am 16.",
+             "report_consulate": False, "report_contact": "-", "report_consent": True}
+    messages, cleared = run_action(actions.ActionSubmitReport,
+                                   make_tracker("1", "choose_option", slots=slots))
+    assert "Your receipt code is" in _texts(messages)
+    assert all(cleared[slot] is None for slot in slots if slot.startswith("report_"))
+    with session_scope(database) as session:
+        assert session.query(Report).one().severity == "minor"
+
+
+def test_database_down_keeps_the_answers_and_asks_for_consent_again(tmp_path, monkeypatch,
+                                                                   partner_registry):
+    monkeypatch.setenv("BOT_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'reports.db'}")
+    slots = {"language": "fr", "report_category": "withheld_wages", "report_destination": "QA",
+             "report_account": "no salary since June", "report_consent": True}
+    tracker = make_tracker("1", "choose_option", slots=slots)
+    dispatcher_messages, events = _run_events(actions.ActionSubmitReport, tracker)
+    assert "n'a pas pu être enregistré" in _texts(dispatcher_messages)
+    assert {"event": "slot", "name": "report_consent", "value": None,
+            "timestamp": None} in events
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "report_form"
+    assert not any(e["event"] == "slot" and e["name"] == "report_account" for e in events)
+
+    tracker = make_tracker("my report", "check_report_status",
+                           slots={"language": "en", "receipt_code": "K7QM-3X9P-2D0A"})
+    messages, cleared = run_action(actions.ActionCheckStatus, tracker)
+    assert "cannot look up reports just now" in _texts(messages)
+    assert cleared["receipt_code"] is None
+
+
+def _run_events(action_class, tracker):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    return dispatcher.messages, action_class().run(dispatcher, tracker, {})
