@@ -1,0 +1,218 @@
+"""The guided abuse report, its follow-up with a receipt code, and "forget me".
+
+The report is a Rasa form (``report_form`` in domain.yml): each question is asked
+by a handler here, each answer validated here. Answers live in slots that the
+tracker store never writes to disk (see ``bot.storage.tracker_store``), and are
+sealed to the partner the moment the report is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import dialogue
+from bot.countries import country_name, find_countries
+from bot.i18n import N_
+from bot.render import Choice
+from bot.reports import REPORT_SLOTS, service
+from bot.reports.db import session_scope
+from bot.reports.partners import CATEGORIES, PartnerRegistryError
+from bot.reports.runtime import partners, retention_days
+
+log = logging.getLogger(__name__)
+
+CATEGORY_LABELS = {
+    "withheld_wages": N_("Wages not paid or held back"),
+    "passport_kept": N_("Passport or documents kept"),
+    "confinement": N_("Locked in, not allowed out"),
+    "violence_or_threats": N_("Violence or threats"),
+    "sexual_abuse": N_("Sexual abuse"),
+    "debt_or_illegal_fees": N_("Debt or illegal fees"),
+    "contract_substitution": N_("Contract changed or swapped"),
+    "excessive_hours": N_("Too many working hours"),
+    "other": N_("Something else"),
+}
+YES_NO_SLOTS = ("report_minor", "report_consulate", "report_consent")
+OPTIONAL_SLOTS = ("report_city", "report_employer", "report_when", "report_contact")
+SKIP = "-"
+MIN_ACCOUNT_CHARS = 10
+QUESTIONS = {
+    "report_category": N_("What happened? Choose the closest one. You can stop at any time by "
+                          "writing \"stop\"."),
+    "report_destination": N_("In which country did this happen?"),
+    "report_city": N_("In which city or area? Reply 0 to skip."),
+    "report_employer": N_("Who is the employer or recruiter? Reply 0 to skip."),
+    "report_when": N_("When did it happen, or since when? Reply 0 to skip."),
+    "report_minor": N_("Was the person this happened to under 18 years old?"),
+    "report_account": N_("Tell us what happened, in your own words. Do not write your name "
+                         "or phone number."),
+    "report_consulate": N_("Should a short summary, without your account, also go to the "
+                           "consulate of your country?"),
+    "report_contact": N_("If the organisation may contact you, write a safe way to reach you. "
+                         "Reply 0 to stay anonymous."),
+    "report_consent": N_("Send this report to a partner organisation that helps workers? It "
+                         "is never shared with immigration or police."),
+}
+
+
+def ask(slot: str) -> dialogue.Handler:
+    def handler(conversation: dialogue.Conversation) -> None:
+        _ = conversation._
+        question = _(QUESTIONS[slot])
+        if slot == "report_category":
+            conversation.say(question, [Choice(f"category:{key}", _(CATEGORY_LABELS[key]))
+                                        for key in CATEGORIES])
+        elif slot == "report_destination":
+            conversation.say(question, conversation.country_menu("destination"))
+        elif slot in YES_NO_SLOTS:
+            conversation.say(question, [Choice("yes", _("Yes")), Choice("no", _("No"))])
+        else:
+            conversation.say(question)
+    return handler
+
+
+def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict[str, Any]:
+    """Slot values to set: the cleaned answer, or None (and a reason) to ask again."""
+    _ = conversation._
+    text = str(value or "").strip()
+    menu = conversation.turn.slots.get(dialogue.MENU) or []
+    choice = conversation.turn.choice or _menu_choice(text, menu)
+    if slot == "report_category":
+        if choice and choice.startswith("category:"):
+            return {slot: choice.split(":", 1)[1]}
+        conversation.say(_("Please reply with a number from 1 to {count}.").format(
+            count=len(CATEGORIES)))
+        return {slot: None}
+    if slot == "report_destination":
+        if choice and choice.startswith("destination:"):
+            return {slot: choice.split(":", 1)[1]}
+        found = find_countries(text, conversation.content)
+        if found:
+            return {slot: found[-1]}
+        conversation.say(_("Sorry, I did not recognise the country."))
+        return {slot: None}
+    if slot in YES_NO_SLOTS:
+        intent = conversation.turn.intent
+        if choice in ("yes", "no") or intent in ("affirm", "deny"):
+            return {slot: choice == "yes" or (choice is None and intent == "affirm")}
+        conversation.say(_("Please reply with a number from 1 to {count}.").format(count=2))
+        return {slot: None}
+    if slot in OPTIONAL_SLOTS:
+        return {slot: SKIP if dialogue._read_number(text) == 0 and len(text) <= 3 else text}
+    if slot == "report_account":
+        if len(text) < MIN_ACCOUNT_CHARS:
+            conversation.say(_("Please write a few words about what happened."))
+            return {slot: None}
+        return {slot: text}
+    return {slot: text or None}
+
+
+def _menu_choice(text: str, menu: list[str]) -> str | None:
+    number = dialogue._read_number(text)
+    if number is not None and 1 <= number <= len(menu) and len(text) <= 12:
+        return menu[number - 1]
+    return None
+
+
+def submit_report(conversation: dialogue.Conversation) -> None:
+    _ = conversation._
+    slots = conversation.turn.slots
+    cleared = {slot: None for slot in REPORT_SLOTS}
+    if not slots.get("report_consent"):
+        conversation.say(_("Your report was not sent, and your answers were deleted."))
+        _clear(conversation, cleared)
+        return
+    draft = service.ReportDraft(
+        categories=[slots.get("report_category") or "other"],
+        destination=slots.get("report_destination"),
+        account=slots.get("report_account") or "",
+        city=_optional(slots.get("report_city")),
+        employer=_optional(slots.get("report_employer")),
+        when=_optional(slots.get("report_when")),
+        contact=_optional(slots.get("report_contact")),
+        consent_consulate=bool(slots.get("report_consulate")),
+        minor=bool(slots.get("report_minor")),
+        language=conversation.outcome.language)
+    if draft.in_danger():
+        dialogue.emergency(conversation)
+    try:
+        registry = partners()
+        with session_scope() as session:
+            submission = service.submit(session, draft, registry, conversation.today,
+                                        retention_days())
+    except PartnerRegistryError:
+        submission = None
+    except SQLAlchemyError as exc:
+        log.error("report not stored, asking again: %s", type(exc).__name__)
+        conversation.say(_("Sorry, your report could not be saved just now. Nothing is lost: "
+                           "your answers are kept. Try again in a few minutes."))
+        conversation.outcome.slots["report_consent"] = None
+        conversation.outcome.followup = "report_form"
+        return
+    if submission is None:
+        destination = draft.destination
+        name = country_name(destination, conversation.outcome.language) if destination else ""
+        conversation.say(_("No partner organisation takes reports for {country} yet, so "
+                           "nothing was stored. These can help you:").format(country=name))
+        for fact in conversation.redress_facts():
+            conversation.say_fact(fact)
+    else:
+        conversation.say(_("Your report was sent to {partner}.").format(
+            partner=submission.partner.name))
+        conversation.say(_("Your receipt code is {code}. Write it down or save it as a "
+                           "contact name. It is shown only once. With it you can check for "
+                           "an answer: write \"my report\".").format(code=submission.code))
+    _clear(conversation, cleared)
+
+
+def cancel_report(conversation: dialogue.Conversation) -> None:
+    conversation.say(conversation._("Your report was not sent, and your answers were "
+                                    "deleted."))
+    _clear(conversation, {slot: None for slot in REPORT_SLOTS})
+
+
+def ask_receipt_code(conversation: dialogue.Conversation) -> None:
+    conversation.say(conversation._("Please type your receipt code (like K7QM-3X9P-2D0A)."))
+
+
+def check_status(conversation: dialogue.Conversation) -> None:
+    _ = conversation._
+    typed = str(conversation.turn.slots.get("receipt_code") or "")
+    _clear(conversation, {"receipt_code": None})
+    try:
+        with session_scope() as session:
+            result = service.check_status(session, typed, conversation.turn.conversation_id)
+    except SQLAlchemyError as exc:
+        log.error("report status not available: %s", type(exc).__name__)
+        conversation.say(_("Sorry, I cannot look up reports just now. Please try again "
+                           "later."))
+        return
+    if result.rate_limited:
+        conversation.say(_("Too many wrong codes. Please try again in one hour."))
+    elif not result.found:
+        conversation.say(_("I found no report with this code. Check the code and try again."))
+    else:
+        status = {"received": N_("Your report was received and is waiting to be delivered."),
+                  "delivered": N_("Your report was delivered to the partner organisation."),
+                  "answered": N_("The partner organisation has answered:")}
+        conversation.say(_(status.get(result.status or "", status["received"])))
+        for reply in result.replies:
+            conversation.say(reply)
+
+
+def forget(conversation: dialogue.Conversation) -> None:
+    conversation.say(conversation._("Your conversation has been erased. If you write again, "
+                                    "we start from the beginning."))
+    conversation.outcome.slots = {"forget": True}
+
+
+def _optional(value: Any) -> str | None:
+    return None if value in (None, SKIP, "") else str(value)
+
+
+def _clear(conversation: dialogue.Conversation, slots: dict[str, Any]) -> None:
+    conversation.outcome.slots.update(slots)
+

@@ -1,0 +1,11 @@
+"""Anonymous abuse reports: partners, encryption, storage, delivery, follow-up, expiry.
+
+Nothing here knows who the reporter is: a report is stored sealed to the partner
+that receives it, found again only by a receipt code the reporter holds, and
+linked to no channel identifier or pseudonym.
+"""
+
+# The report form's slots, in the order they are asked (domain.yml: report_form).
+REPORT_SLOTS = ("report_category", "report_destination", "report_city", "report_employer",
+                "report_when", "report_minor", "report_account", "report_consulate",
+                "report_contact", "report_consent")

@@ -1,0 +1,135 @@
+"""The cryptography of reports, all from PyNaCl and argon2-cffi.
+
+- A report body is sealed (``SealedBox``) to the receiving partner's public key:
+  a copy of our database alone reveals nothing.
+- A receipt code ``XXXX-XXXX-XXXX`` is shown once. Its first group finds the
+  report; the whole code is stored only as an Argon2id hash.
+- Each report gets a key pair for the reporter. Partner replies are sealed to its
+  public key; its private key is stored encrypted with a key derived (Argon2id)
+  from the receipt code, so only the code's holder can read replies.
+- Webhooks to partners are signed with our Ed25519 key; partners sign theirs.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+from nacl import pwhash
+from nacl.exceptions import BadSignatureError, CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.secret import SecretBox
+from nacl.signing import SigningKey, VerifyKey
+from nacl.utils import random as random_bytes
+
+# Crockford's base32 without I, L, O, U: easy to copy on paper or into a contact.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_GROUPS = 3
+GROUP_LENGTH = 4
+_HASHER = PasswordHasher()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def new_receipt_code() -> str:
+    groups = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(GROUP_LENGTH))
+              for _ in range(CODE_GROUPS)]
+    return "-".join(groups)
+
+
+def normalise_code(text: str) -> str | None:
+    """A receipt code as typed ("k7qm 3x9p-2d0a", with O for 0) in canonical form, or None."""
+    cleaned = "".join(char for char in text.upper() if char.isalnum())
+    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    if len(cleaned) != CODE_GROUPS * GROUP_LENGTH or any(c not in CODE_ALPHABET for c in cleaned):
+        return None
+    return "-".join(cleaned[i:i + GROUP_LENGTH]
+                    for i in range(0, len(cleaned), GROUP_LENGTH))
+
+
+def lookup_key(code: str) -> str:
+    return code.split("-", 1)[0]
+
+
+def hash_code(code: str) -> str:
+    return _HASHER.hash(code)
+
+
+def verify_code(code_hash: str, code: str) -> bool:
+    try:
+        return _HASHER.verify(code_hash, code)
+    except (VerifyMismatchError, VerificationError):
+        return False
+
+
+def seal(public_key_b64: str, plaintext: bytes) -> bytes:
+    return SealedBox(PublicKey(unb64(public_key_b64))).encrypt(plaintext)
+
+
+def unseal(private_key_b64: str, ciphertext: bytes) -> bytes:
+    return SealedBox(PrivateKey(unb64(private_key_b64))).decrypt(ciphertext)
+
+
+@dataclass(frozen=True)
+class ReporterKeys:
+    public_key: str  # base64: partners' replies are sealed to it
+    locked_private_key: bytes  # the private key, encrypted with a key from the code
+    salt: bytes
+
+
+def _code_key(code: str, salt: bytes) -> bytes:
+    return pwhash.argon2id.kdf(SecretBox.KEY_SIZE, code.encode(), salt,
+                               opslimit=pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+                               memlimit=pwhash.argon2id.MEMLIMIT_INTERACTIVE)
+
+
+def new_reporter_keys(code: str) -> ReporterKeys:
+    private = PrivateKey.generate()
+    salt = random_bytes(pwhash.argon2id.SALTBYTES)
+    locked = SecretBox(_code_key(code, salt)).encrypt(bytes(private))
+    return ReporterKeys(b64(bytes(private.public_key)), bytes(locked), salt)
+
+
+def open_replies(code: str, keys_locked: bytes, salt: bytes, sealed: list[bytes]) -> list[str]:
+    """The reporter's view: replies decrypted with the key the code unlocks."""
+    try:
+        private = PrivateKey(SecretBox(_code_key(code, salt)).decrypt(keys_locked))
+    except CryptoError:
+        return []
+    box = SealedBox(private)
+    return [box.decrypt(item).decode("utf-8") for item in sealed]
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    public_key: str
+    private_key: str
+
+
+def new_partner_keys() -> tuple[KeyPair, KeyPair]:
+    """(encryption, signing) key pairs for a partner, base64."""
+    box = PrivateKey.generate()
+    signing = SigningKey.generate()
+    return (KeyPair(b64(bytes(box.public_key)), b64(bytes(box))),
+            KeyPair(b64(bytes(signing.verify_key)), b64(bytes(signing))))
+
+
+def sign(signing_key: bytes, body: bytes) -> str:
+    return b64(SigningKey(signing_key).sign(body).signature)
+
+
+def verify_signature(verify_key_b64: str, body: bytes, signature_b64: str) -> bool:
+    try:
+        VerifyKey(unb64(verify_key_b64)).verify(body, unb64(signature_b64))
+    except (BadSignatureError, ValueError):
+        return False
+    return True

@@ -1,0 +1,135 @@
+"""The reports database (SQLAlchemy; SQLite by default, PostgreSQL in production).
+
+No column holds a channel id, a pseudonym, or anything readable about the report:
+bodies and replies are sealed, the receipt code is an Argon2 hash, and dates are
+kept to the day so that a report cannot be matched to a conversation by time.
+The schema is managed by Alembic (``migrations/``); :func:`connect` upgrades it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_URL = f"sqlite:///{ROOT / 'reports.db'}"
+Base = declarative_base()
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id = Column(String(32), primary_key=True)  # random, not derived from anything
+    lookup = Column(String(8), unique=True, nullable=False)  # first group of the code
+    code_hash = Column(Text, nullable=False)  # Argon2id of the whole code
+    partner_id = Column(String(100), nullable=False)
+    destination = Column(String(2))
+    categories = Column(String(300), nullable=False)
+    severity = Column(String(300), nullable=False, default="")
+    status = Column(String(20), nullable=False, default="received")
+    sealed_body = Column(LargeBinary, nullable=False)  # sealed to the partner
+    reporter_public_key = Column(String(64), nullable=False)
+    reporter_locked_key = Column(LargeBinary, nullable=False)
+    reporter_salt = Column(LargeBinary, nullable=False)
+    created_on = Column(Date, nullable=False)
+    expires_on = Column(Date, nullable=False)
+    replies = relationship("Reply", cascade="all, delete-orphan", passive_deletes=True)
+    outbox = relationship("OutboxItem", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Reply(Base):
+    __tablename__ = "replies"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(String(32), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
+    sealed_text = Column(LargeBinary, nullable=False)  # sealed to the reporter's key
+    created_on = Column(Date, nullable=False)
+
+
+class OutboxItem(Base):
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(String(32), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
+    partner_id = Column(String(100), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(Integer, nullable=False, default=0)  # unix seconds
+    last_error = Column(String(200))
+    delivered_on = Column(Date)
+
+
+class CodeAttempt(Base):
+    """Failed receipt-code attempts per conversation, for rate limiting."""
+
+    __tablename__ = "code_attempts"
+
+    key = Column(String(64), primary_key=True)  # a hash of the conversation pseudonym
+    window_start = Column(Integer, nullable=False)
+    failures = Column(Integer, nullable=False, default=0)
+
+
+def database_url() -> str:
+    return os.environ.get("BOT_DATABASE_URL") or DEFAULT_URL
+
+
+def upgrade(url: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+
+def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _on_connect(connection, _record) -> None:
+            connection.execute("PRAGMA foreign_keys=ON")
+
+
+def connect(url: str | None = None) -> sessionmaker:
+    """Sessions on ``url`` (default: ``BOT_DATABASE_URL``), migrated once per process."""
+    return _connect(url or database_url())
+
+
+@cache
+def _connect(url: str) -> sessionmaker:
+    upgrade(url)
+    engine = create_engine(url, future=True)
+    _enable_sqlite_foreign_keys(engine)
+    return sessionmaker(engine, future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | None = None):
+    session: Session = connect(url)()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,110 @@
+"""The partner registry (``content/partners.yml``): who may receive reports.
+
+Only organisations that help workers may be registered: NGOs, trade unions, legal
+aid, shelters. Immigration, police, border and other enforcement bodies are
+refused by the loader, whatever they are called, so that no configuration
+mistake can send a report toward enforcement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.reports.crypto import unb64
+
+ALLOWED_KINDS = ("ngo", "trade_union", "legal_aid", "shelter")
+CATEGORIES = ("withheld_wages", "passport_kept", "confinement", "violence_or_threats",
+              "sexual_abuse", "debt_or_illegal_fees", "contract_substitution",
+              "excessive_hours", "other")
+# Words that mark an enforcement body, in the languages of our corridors.
+_ENFORCEMENT = re.compile(
+    r"immigra|police|polis|policía|policia|border|frontière|frontera|deport|"
+    r"customs|douane|aduana|gendarm|interior|intérieur|jawazat|jawazath|passports? and |"
+    r"residency affairs|naturali[sz]ation|enforcement|detention|rétention|"
+    r"imigrasi|polri|bhansar|प्रहरी|अध्यागमन|पुलिस|आप्रवासन|পুলিশ|অভিবাসন|ፖሊስ|ኢሚግሬሽን|"
+    r"شرطة|جوازات|هجرة|داخلية|حدود|ترحيل|إبعاد",
+    re.IGNORECASE,
+)
+
+
+class PartnerRegistryError(ValueError):
+    """The registry is invalid; the message names the file, the partner and why."""
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    kind: str
+    countries: tuple[str, ...]  # destinations covered
+    categories: tuple[str, ...]
+    languages: tuple[str, ...]
+    public_key: str  # reports are sealed to it
+    verify_key: str  # the partner signs its replies with the matching key
+    webhook_url: str
+
+    def covers(self, destination: str | None, categories: list[str]) -> bool:
+        country_ok = destination in self.countries or "*" in self.countries
+        category_ok = "*" in self.categories or bool(set(categories) & set(self.categories))
+        return country_ok and category_ok
+
+
+def load_partners(path: Path) -> list[Partner]:
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = data.get("partners") or []
+    if not isinstance(entries, list):
+        raise PartnerRegistryError(f"{path}: 'partners' must be a list")
+    partners = [_partner(path, index, entry) for index, entry in enumerate(entries)]
+    ids = [partner.id for partner in partners]
+    if len(ids) != len(set(ids)):
+        raise PartnerRegistryError(f"{path}: two partners share an id")
+    return partners
+
+
+def _partner(path: Path, index: int, entry: dict) -> Partner:
+    where = f"{path}: partner {index + 1} ({entry.get('id', '?')})"
+    if not isinstance(entry, dict):
+        raise PartnerRegistryError(f"{where}: must be a mapping")
+    kind = entry.get("kind")
+    searchable = " ".join(str(entry.get(key, "")) for key in ("id", "name", "kind",
+                                                               "webhook_url"))
+    if _ENFORCEMENT.search(searchable):
+        raise PartnerRegistryError(
+            f"{where}: looks like an enforcement body (immigration, police, border...). "
+            "Reports are never shared with enforcement; register only organisations that "
+            "help workers")
+    if kind not in ALLOWED_KINDS:
+        raise PartnerRegistryError(f"{where}: kind must be one of {', '.join(ALLOWED_KINDS)}")
+    for key in ("id", "name", "public_key", "verify_key", "webhook_url"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise PartnerRegistryError(f"{where}: missing '{key}'")
+    if not entry["webhook_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise PartnerRegistryError(f"{where}: webhook_url must use https")
+    for key in ("public_key", "verify_key"):
+        try:
+            if len(unb64(entry[key])) != 32:
+                raise ValueError
+        except ValueError as exc:
+            raise PartnerRegistryError(f"{where}: '{key}' must be a base64 32-byte key "
+                                       "(make one with `python -m bot partner keygen`)") from exc
+    categories = tuple(entry.get("categories") or ["*"])
+    unknown = set(categories) - set(CATEGORIES) - {"*"}
+    if unknown:
+        raise PartnerRegistryError(f"{where}: unknown categories {sorted(unknown)}")
+    return Partner(entry["id"], entry["name"], kind, tuple(entry.get("countries") or ["*"]),
+                   categories, tuple(entry.get("languages") or ()), entry["public_key"],
+                   entry["verify_key"], entry["webhook_url"])
+
+
+def route(partners: list[Partner], destination: str | None, categories: list[str]
+          ) -> Partner | None:
+    """The partner that receives a report: the most specific one that covers it."""
+    covering = [p for p in partners if p.covers(destination, categories)]
+    covering.sort(key=lambda p: ("*" in p.countries, "*" in p.categories))
+    return covering[0] if covering else None

@@ -1,0 +1,154 @@
+"""Making, following up, answering and expiring reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.reports import crypto
+from bot.reports.db import CodeAttempt, OutboxItem, Reply, Report
+from bot.reports.partners import Partner, route
+
+RETENTION_DAYS = 180
+MAX_FAILED_ATTEMPTS = 5
+ATTEMPT_WINDOW_SECONDS = 3600
+# Answers that make a report urgent for the partner (ILO forced-labour indicators).
+SEVERE_CATEGORIES = {"passport_kept": "document_retention", "confinement": "confinement",
+                     "violence_or_threats": "violence", "sexual_abuse": "sexual_abuse"}
+DANGER_CATEGORIES = frozenset({"confinement", "violence_or_threats", "sexual_abuse"})
+
+
+@dataclass
+class ReportDraft:
+    """What the reporter answered. Free text stays in memory until sealed."""
+
+    categories: list[str]
+    destination: str | None
+    account: str
+    city: str | None = None
+    employer: str | None = None
+    when: str | None = None
+    contact: str | None = None
+    consent_consulate: bool = False
+    minor: bool = False
+    language: str = "en"
+
+    def severity(self) -> list[str]:
+        flags = [SEVERE_CATEGORIES[c] for c in self.categories if c in SEVERE_CATEGORIES]
+        if self.minor:
+            flags.append("minor")
+        return sorted(set(flags))
+
+    def in_danger(self) -> bool:
+        return bool(DANGER_CATEGORIES & set(self.categories))
+
+
+@dataclass(frozen=True)
+class Submission:
+    code: str
+    report_id: str
+    partner: Partner
+
+
+def submit(session: Session, draft: ReportDraft, partners: list[Partner],
+           today: date, retention_days: int = RETENTION_DAYS) -> Submission | None:
+    """Store the report sealed to the partner that covers it, and queue its delivery.
+
+    Returns None when no registered partner covers it: then nothing is stored.
+    """
+    partner = route(partners, draft.destination, draft.categories)
+    if partner is None:
+        return None
+    code = _unused_code(session)
+    keys = crypto.new_reporter_keys(code)
+    body = json.dumps(asdict(draft), ensure_ascii=False).encode("utf-8")
+    report = Report(
+        id=secrets.token_hex(16), lookup=crypto.lookup_key(code),
+        code_hash=crypto.hash_code(code), partner_id=partner.id,
+        destination=draft.destination, categories=",".join(sorted(draft.categories)),
+        severity=",".join(draft.severity()), status="received",
+        sealed_body=crypto.seal(partner.public_key, body),
+        reporter_public_key=keys.public_key, reporter_locked_key=keys.locked_private_key,
+        reporter_salt=keys.salt, created_on=today,
+        expires_on=today + timedelta(days=retention_days))
+    session.add(report)
+    session.add(OutboxItem(report_id=report.id, partner_id=partner.id, attempts=0,
+                           next_attempt_at=0))
+    session.flush()
+    return Submission(code, report.id, partner)
+
+
+def _unused_code(session: Session) -> str:
+    while True:
+        code = crypto.new_receipt_code()
+        taken = session.execute(select(Report.id).where(
+            Report.lookup == crypto.lookup_key(code))).first()
+        if not taken:
+            return code
+
+
+@dataclass
+class StatusResult:
+    found: bool
+    rate_limited: bool = False
+    status: str | None = None
+    replies: list[str] = field(default_factory=list)
+
+
+def check_status(session: Session, typed_code: str, conversation: str,
+                 now: float | None = None) -> StatusResult:
+    """The status and replies of the report with this code. A wrong code reveals nothing,
+    and after too many wrong codes the conversation must wait."""
+    now = now or time.time()
+    attempt = _attempts(session, conversation, now)
+    if attempt.failures >= MAX_FAILED_ATTEMPTS:
+        return StatusResult(found=False, rate_limited=True)
+    code = crypto.normalise_code(typed_code)
+    report = None
+    if code:
+        report = session.execute(select(Report).where(
+            Report.lookup == crypto.lookup_key(code))).scalar_one_or_none()
+    if report is None or not crypto.verify_code(report.code_hash, code):
+        attempt.failures += 1
+        return StatusResult(found=False)
+    replies = crypto.open_replies(code, report.reporter_locked_key, report.reporter_salt,
+                                  [reply.sealed_text for reply in report.replies])
+    return StatusResult(found=True, status=report.status, replies=replies)
+
+
+def _attempts(session: Session, conversation: str, now: float) -> CodeAttempt:
+    key = hashlib.blake2b(conversation.encode(), digest_size=16).hexdigest()
+    attempt = session.get(CodeAttempt, key)
+    if attempt is None:
+        attempt = CodeAttempt(key=key, window_start=int(now), failures=0)
+        session.add(attempt)
+    elif now - attempt.window_start > ATTEMPT_WINDOW_SECONDS:
+        attempt.window_start, attempt.failures = int(now), 0
+    return attempt
+
+
+def add_reply(session: Session, report_id: str, partner_id: str, text: str,
+              today: date) -> bool:
+    """A partner's answer, sealed at once to the reporter's key. False if not theirs."""
+    report = session.get(Report, report_id)
+    if report is None or report.partner_id != partner_id:
+        return False
+    sealed = crypto.seal(report.reporter_public_key, text.encode("utf-8"))
+    session.add(Reply(report_id=report.id, sealed_text=sealed, created_on=today))
+    report.status = "answered"
+    return True
+
+
+def expire(session: Session, today: date) -> int:
+    """Delete every report past its expiry, with its replies and queued deliveries."""
+    expired = session.execute(select(Report).where(Report.expires_on <= today)).scalars().all()
+    for report in expired:
+        session.delete(report)
+    return len(expired)

@@ -1,0 +1,1 @@
+"""Where the bot keeps state: Rasa's tracker store, without message text."""

@@ -1,0 +1,123 @@
+"""A SQL tracker store that never writes what anyone typed or was told.
+
+Rasa's ``SQLTrackerStore`` stores every event as JSON, user text included. This
+one stores the same events with the text and the channel metadata removed:
+dialogue needs neither after the turn, and the current turn's text still
+reaches the actions from memory.
+
+The answers of a report in progress (:data:`REDACTED_SLOTS`) must survive from
+one turn to the next, so they are stored sealed with a key kept in ``secrets/``,
+and deleted from the store as soon as the report is sent or cancelled. "Forget
+me" deletes every event of the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from nacl.secret import SecretBox
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy import load_or_create_key, secrets_dir
+from bot.reports import REPORT_SLOTS
+from bot.reports.crypto import b64, unb64
+
+REDACTED_SLOTS: frozenset[str] = frozenset(REPORT_SLOTS) | {"receipt_code"}
+# Set by the forget action: the conversation's stored events are all deleted.
+FORGET_SLOT = "forget"
+_KEPT_PARSE_KEYS = ("intent", "entities")
+_SEALED = "sealed"
+
+
+@cache
+def _slot_box() -> SecretBox:
+    return SecretBox(load_or_create_key(secrets_dir() / "slots.key"))
+
+
+def redact(event: Event) -> Event:
+    """A copy of ``event`` fit to store: no text, no metadata, personal slots sealed."""
+    if isinstance(event, UserUttered):
+        parse_data: dict[str, Any] = {key: event.parse_data.get(key)
+                                      for key in _KEPT_PARSE_KEYS if key in event.parse_data}
+        language = (event.parse_data.get("language") or {}).get("language")
+        if language:
+            parse_data["language"] = {"language": language}
+        return UserUttered(text=None, intent=event.intent, entities=event.entities,
+                           parse_data=parse_data, timestamp=event.timestamp,
+                           input_channel=event.input_channel)
+    if isinstance(event, BotUttered):
+        return BotUttered(text=None, data={}, metadata={}, timestamp=event.timestamp)
+    if isinstance(event, SlotSet) and event.key in REDACTED_SLOTS and event.value is not None:
+        sealed = _slot_box().encrypt(json.dumps(event.value).encode("utf-8"))
+        return SlotSet(event.key, {_SEALED: b64(bytes(sealed))}, timestamp=event.timestamp)
+    return event
+
+
+def unseal_slot(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {_SEALED}:
+        return json.loads(_slot_box().decrypt(unb64(value[_SEALED])))
+    return value
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` (SQLite by default, PostgreSQL in production) that redacts."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if _this_turn_sets(tracker, lambda e: e.key == FORGET_SLOT and bool(e.value)):
+            self._delete(tracker.sender_id, lambda row: True)
+            return
+        await super().save(tracker)
+        if _this_turn_sets(tracker, lambda e: e.key in REPORT_SLOTS and e.value is None):
+            # The report was sent or cancelled: its sealed answers go too.
+            self._delete(tracker.sender_id, _is_sealed_slot_row)
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
+                        ) -> DialogueStateTracker | None:
+        # As SQLTrackerStore._retrieve, with sealed slot values opened in the events.
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions
+                                     ).all()
+            events = [_unsealed_event(json.loads(row.data)) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        return (redact(event) for event in super()._additional_events(session, tracker))
+
+    def _delete(self, sender_id: str, which: Any) -> None:
+        with self.session_scope() as session:
+            rows = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id)
+            for row in rows.all():
+                if which(row):
+                    session.delete(row)
+            session.commit()
+
+
+def _is_sealed_slot_row(row: Any) -> bool:
+    if row.type_name != SlotSet.type_name:
+        return False
+    data = json.loads(row.data)
+    return data.get("name") in REDACTED_SLOTS and data.get("value") is not None
+
+
+def _this_turn_sets(tracker: DialogueStateTracker, matches: Any) -> bool:
+    """Whether an event since the last user message sets a slot as ``matches`` says."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and matches(event):
+            return True
+    return False
+
+
+def _unsealed_event(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("event") == SlotSet.type_name and data.get("name") in REDACTED_SLOTS:
+        data["value"] = unseal_slot(data.get("value"))
+    return data

@@ -1,0 +1,228 @@
+"""Reports: enforcement refused, sealed storage, delivery after failure, expiry, codes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from nacl.signing import SigningKey
+from sqlalchemy import func, select
+
+from bot.reports import crypto
+from bot.reports.db import CodeAttempt, OutboxItem, Reply, Report, session_scope
+from bot.reports.outbox import SIGNATURE_HEADER, deliver_due
+from bot.reports.partner_tools import PartnerToolError, open_delivery, read_key_file, signed_reply
+from bot.reports.partners import PartnerRegistryError, load_partners
+from bot.reports.service import (
+    MAX_FAILED_ATTEMPTS,
+    ReportDraft,
+    add_reply,
+    check_status,
+    expire,
+    submit,
+)
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def partner_keys():
+    return crypto.new_partner_keys()
+
+
+def _registry(tmp_path: Path, partner_keys, **overrides) -> Path:
+    encryption, signing = partner_keys
+    entry = {"id": "helpline-qa", "name": "Migrant Workers Helpline", "kind": "ngo",
+             "countries": ["QA", "AE"], "categories": ["*"], "languages": ["en", "ne"],
+             "public_key": encryption.public_key, "verify_key": signing.public_key,
+             "webhook_url": "https://partner.example.org/reports"}
+    entry.update(overrides)
+    path = tmp_path / "partners.yml"
+    path.write_text(yaml.safe_dump({"partners": [entry]}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'reports.db'}"
+
+
+def _draft(**overrides) -> ReportDraft:
+    values = {"categories": ["withheld_wages", "passport_kept"], "destination": "QA",
+              "account": "Madam keeps my passport and has not paid me since June.",
+              "employer": "Al Example Trading", "city": "Al Wakrah"}
+    values.update(overrides)
+    return ReportDraft(**values)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("name", "Ministry of Interior, Immigration Department"),
+    ("name", "General Directorate of Passports and Immigration"),
+    ("name", "Royal Oman Police"),
+    ("name", "الإدارة العامة للجوازات"),
+    ("webhook_url", "https://border-force.example.gov/intake"),
+    ("kind", "law_enforcement"),
+])
+def test_enforcement_bodies_are_refused_with_a_clear_error(tmp_path, partner_keys, field, value):
+    path = _registry(tmp_path, partner_keys, **{field: value})
+    with pytest.raises(PartnerRegistryError, match="enforcement|kind must be"):
+        load_partners(path)
+
+
+def test_real_registry_loads(tmp_path, partner_keys):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    assert [p.id for p in partners] == ["helpline-qa"]
+    assert load_partners(Path(__file__).parent.parent / "content" / "partners.yml") is not None
+
+
+def test_report_is_stored_sealed_and_only_the_partner_can_read_it(tmp_path, partner_keys,
+                                                                   db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        submission = submit(session, _draft(), partners, TODAY)
+        report_id = submission.report_id
+    raw = (tmp_path / "reports.db").read_bytes()
+    for secret in (b"Madam keeps my passport", b"Al Example Trading", b"Al Wakrah",
+                   submission.code.encode()):
+        assert secret not in raw
+    with session_scope(db_url) as session:
+        report = session.get(Report, report_id)
+        body = json.loads(crypto.unseal(partner_keys[0].private_key, report.sealed_body))
+        assert body["account"].startswith("Madam keeps my passport")
+        assert report.severity == "document_retention"
+
+
+def test_no_covering_partner_means_nothing_is_stored(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        assert submit(session, _draft(destination="LB"), partners, TODAY) is None
+        assert session.execute(select(func.count(Report.id))).scalar() == 0
+
+
+def test_delivery_is_retried_until_the_partner_comes_back(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    sent: list[tuple[str, bytes, dict]] = []
+    answers = iter([OSError("connection refused"), 503, 200])
+
+    def flaky_post(url, body, headers):
+        sent.append((url, body, headers))
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    signing_key = crypto.unb64(crypto.new_partner_keys()[1].private_key)
+    with session_scope(db_url) as session:
+        report_id = submit(session, _draft(), partners, TODAY).report_id
+    now = 1_000_000.0
+    for _ in range(3):
+        with session_scope(db_url) as session:
+            deliver_due(session, partners, signing_key, TODAY, now=now, post=flaky_post)
+        now += 4000  # past any backoff
+    with session_scope(db_url) as session:
+        item = session.execute(select(OutboxItem)).scalar_one()
+        assert item.delivered_on == TODAY and item.attempts == 3
+        assert session.get(Report, report_id).status == "delivered"
+        assert deliver_due(session, partners, signing_key, TODAY, now=now, post=flaky_post) == 0
+    assert len(sent) == 3 and {url for url, _, _ in sent} == {partners[0].webhook_url}
+    body, headers = sent[-1][1], sent[-1][2]
+    verify_key = crypto.b64(bytes(SigningKey(signing_key).verify_key))
+    assert crypto.verify_signature(verify_key, body, headers[SIGNATURE_HEADER])
+    assert b"Madam" not in body
+
+
+def test_receipt_code_unlocks_status_and_reply_and_a_wrong_code_reveals_nothing(
+        tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        submission = submit(session, _draft(), partners, TODAY)
+        assert add_reply(session, submission.report_id, "helpline-qa",
+                         "We called your embassy; write to us at any time.", TODAY)
+        assert not add_reply(session, submission.report_id, "someone-else", "x", TODAY)
+    typed = submission.code.lower().replace("-", " ")
+    with session_scope(db_url) as session:
+        result = check_status(session, typed, "conversation-1")
+    assert result.found and result.status == "answered"
+    assert result.replies == ["We called your embassy; write to us at any time."]
+    wrong = submission.code[:-1] + ("0" if submission.code[-1] != "0" else "1")
+    with session_scope(db_url) as session:
+        result = check_status(session, wrong, "conversation-2")
+    assert result == type(result)(found=False)
+    raw = (tmp_path / "reports.db").read_bytes()
+    assert b"We called your embassy" not in raw
+
+
+def test_wrong_codes_are_rate_limited(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        code = submit(session, _draft(), partners, TODAY).code
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with session_scope(db_url) as session:
+            assert not check_status(session, "AAAA-BBBB-CCCC", "guesser", now=5000).found
+    with session_scope(db_url) as session:
+        limited = check_status(session, code, "guesser", now=5001)
+    assert limited.rate_limited and not limited.found
+    with session_scope(db_url) as session:
+        assert check_status(session, code, "guesser", now=5000 + 3601).found
+
+
+def test_expiry_deletes_everything_belonging_to_a_report(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        old = submit(session, _draft(), partners, TODAY - timedelta(days=200))
+        add_reply(session, old.report_id, "helpline-qa", "reply", TODAY)
+        recent = submit(session, _draft(), partners, TODAY)
+    with session_scope(db_url) as session:
+        assert expire(session, TODAY) == 1
+    with session_scope(db_url) as session:
+        assert session.get(Report, old.report_id) is None
+        assert session.execute(select(func.count(Reply.id))).scalar() == 0
+        remaining = session.execute(select(OutboxItem.report_id)).scalars().all()
+        assert remaining == [recent.report_id]
+        assert session.execute(select(func.count(CodeAttempt.key))).scalar() == 0
+
+
+def _delivered_body(tmp_path: Path, partner_keys, db_url: str) -> bytes:
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    sent: list[bytes] = []
+
+    def post(_url, body, _headers):
+        sent.append(body)
+        return 200
+
+    with session_scope(db_url) as session:
+        submit(session, _draft(), partners, TODAY)
+        deliver_due(session, partners, crypto.unb64(partner_keys[1].private_key), TODAY,
+                    post=post)
+    return sent[0]
+
+
+def test_partner_tool_opens_a_delivery_with_its_own_key_only(tmp_path, partner_keys, db_url):
+    delivery = _delivered_body(tmp_path, partner_keys, db_url)
+    opened = open_delivery(delivery, partner_keys[0].private_key)
+    assert opened["report"]["account"].startswith("Madam keeps my passport")
+    assert opened["destination"] == "QA" and "document_retention" in opened["severity"]
+    with pytest.raises(PartnerToolError, match="another partner's key"):
+        open_delivery(delivery, crypto.new_partner_keys()[0].private_key)
+    with pytest.raises(PartnerToolError, match="not a report delivery"):
+        open_delivery(b"<html>", partner_keys[0].private_key)
+
+
+def test_partner_tool_reads_the_keygen_file_and_signs_replies_the_bot_accepts(tmp_path):
+    from bot.cli import main
+
+    key_file = tmp_path / "helpline.partner-keys"
+    assert main(["partner", "keygen", "--id", "helpline", "--out", str(key_file)]) == 0
+    assert key_file.stat().st_mode & 0o077 == 0
+    keys = read_key_file(key_file)
+    body, signature = signed_reply("helpline", "r1", "We will call the employer.",
+                                   keys["signing_key"])
+    verify_key = crypto.b64(bytes(SigningKey(crypto.unb64(keys["signing_key"])).verify_key))
+    assert crypto.verify_signature(verify_key, body, signature)
+    assert not crypto.verify_signature(verify_key, body.replace(b"r1", b"r2"), signature)
+    (tmp_path / "broken").write_text("not: keys", encoding="utf-8")
+    with pytest.raises(PartnerToolError, match="not a key file"):
+        read_key_file(tmp_path / "broken")

@@ -1,0 +1,189 @@
+"""A report made, delivered, answered and followed up over REST, in every language."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.countries import country_name
+from bot.reports import crypto
+from bot.reports.partner_tools import send_reply, signed_reply
+from bot.servers import MODEL, free_port, post_message, running_bot
+
+pytestmark = pytest.mark.model
+CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+
+# "I want to report abuse" and "any news on my report?", written for this test.
+START = {
+    "en": "I want to report my employer for abuse",
+    "tl": "gusto kong i-report ang amo ko dahil sa pang-aabuso",
+    "ne": "म मेरो मालिकको दुर्व्यवहारको उजुरी यहाँ रिपोर्ट गर्न चाहन्छु",
+    "id": "saya mau melaporkan majikan saya karena kekerasan",
+    "bn": "আমি আমার মালিকের নির্যাতনের রিপোর্ট করতে চাই",
+    "am": "የአሰሪዬን በደል ሪፖርት ማድረግ እፈልጋለሁ",
+    "ar": "أريد أن أبلغ عن إساءة صاحب العمل",
+    "es": "quiero denunciar a mi empleador por abuso",
+    "fr": "je veux signaler mon employeur pour abus",
+    "hi": "मैं अपने मालिक के शोषण की रिपोर्ट करना चाहती हूँ",
+}
+FOLLOW_UP = {
+    "en": "any news about my report?",
+    "tl": "may balita na ba sa report ko?",
+    "ne": "मेरो रिपोर्टको के भयो?",
+    "id": "ada kabar tentang laporan saya?",
+    "bn": "আমার রিপোর্টের কোনো খবর আছে?",
+    "am": "ስለ ሪፖርቴ ምንም ዜና አለ?",
+    "ar": "هل من جديد بخصوص بلاغي؟",
+    "es": "¿hay novedades de mi denuncia?",
+    "fr": "du nouveau pour mon signalement ?",
+    "hi": "मेरी रिपोर्ट का क्या हुआ?",
+}
+
+
+class FakePartner(BaseHTTPRequestHandler):
+    received: list[tuple[bytes, dict]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        FakePartner.received.append((body, dict(self.headers)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train`")
+    workdir = tmp_path_factory.mktemp("reports")
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), FakePartner)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    encryption, signing = crypto.new_partner_keys()
+    (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
+        "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
+        "countries": ["QA"], "categories": ["*"], "languages": ["en"],
+        "public_key": encryption.public_key, "verify_key": signing.public_key,
+        "webhook_url": f"http://127.0.0.1:{port}/reports"}]}), encoding="utf-8")
+    with running_bot(workdir, extra_env={"BOT_OUTBOX_INTERVAL": "0.5"}) as url:
+        yield url, workdir, encryption, signing
+    server.shutdown()
+
+
+def _say(url: str, sender: str, text: str) -> str:
+    return "\n".join(reply.get("text", "") for reply in post_message(url, sender, text))
+
+
+def _wait_for_delivery(report_marker: str, encryption) -> dict:
+    import time
+
+    for _ in range(40):
+        for body, headers in FakePartner.received:
+            payload = json.loads(body)
+            report = json.loads(crypto.unseal(encryption.private_key,
+                                              crypto.unb64(payload["sealed_body"])))
+            if report_marker in report["account"]:
+                return {"payload": payload, "report": report, "headers": headers, "body": body}
+        time.sleep(0.5)
+    raise AssertionError("the report never reached the partner")
+
+
+@pytest.mark.parametrize("language", sorted(START))
+def test_report_made_delivered_answered_and_followed_up(setup, language):
+    url, workdir, encryption, signing = setup
+    sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
+    marker = f"marker{uuid.uuid4().hex[:8]}"
+    text = _say(url, sender, START[language])
+    assert "1." in text  # the category menu
+    steps = ["1", country_name("QA", language), "0", "0", "0", "2",
+             f"{marker} my salary was not paid for four months and they shout at me",
+             "2", "0", "1"]
+    for step in steps:
+        text = _say(url, sender, step)
+    code = CODE.search(text)
+    assert code, text
+    assert "Gulf Workers Helpline" in text
+
+    delivered = _wait_for_delivery(marker, encryption)
+    assert delivered["report"]["destination"] == "QA"
+    assert delivered["payload"]["categories"] == ["withheld_wages"]
+    signature_key = (workdir / "secrets" / "webhook-signing.key").read_bytes()
+    from nacl.signing import SigningKey
+
+    our_verify_key = crypto.b64(bytes(SigningKey(signature_key).verify_key))
+    assert crypto.verify_signature(our_verify_key, delivered["body"],
+                                   delivered["headers"]["X-Report-Signature"])
+
+    answer = f"Reply {marker}: we have contacted your employer."
+    body, signature = signed_reply("gulf-helpline", delivered["payload"]["report_id"], answer,
+                                   signing.private_key)
+    assert send_reply(url, body, signature) == "stored"
+
+    follower = f"+97455{uuid.uuid4().int % 10**6:06d}"  # following up from another phone
+    _say(url, follower, FOLLOW_UP[language])
+    text = _say(url, follower, code.group().lower())
+    assert answer in text
+
+    database = sqlite3.connect(workdir / "reports.db").execute(
+        "select group_concat(hex(sealed_body)) from reports").fetchone()[0] or ""
+    assert marker.encode().hex().upper() not in database
+
+
+def test_a_partner_reply_with_a_bad_signature_is_refused(setup):
+    url, _workdir, _encryption, _signing = setup
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"partner_id": "gulf-helpline", "report_id": "x", "text": "hi"}).encode()
+    forged = crypto.sign(crypto.unb64(crypto.new_partner_keys()[1].private_key), body)
+    request = urllib.request.Request(f"{url}/webhooks/partners/reply", data=body, headers={
+        "Content-Type": "application/json", "X-Partner-Signature": forged})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310
+    assert error.value.code == 401
+
+
+def test_forget_erases_the_conversation_from_the_tracker_store(setup):
+    url, workdir, _encryption, _signing = setup
+    sender = "+9779800000001"
+    _say(url, sender, "hello")
+    _say(url, sender, "how much can the agency charge me")
+    tracker = sqlite3.connect(workdir / "tracker.db")
+    before = tracker.execute("select count(*), count(distinct sender_id) from events").fetchone()
+    text = _say(url, sender, "please delete my data and forget me")
+    assert "erased" in text
+    after = tracker.execute("select count(*), count(distinct sender_id) from events").fetchone()
+    assert after[1] == before[1] - 1
+    assert after[0] < before[0]
+
+
+def test_stop_cancels_a_report_and_nothing_is_stored(setup):
+    url, workdir, _encryption, _signing = setup
+    sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
+    count = sqlite3.connect(workdir / "reports.db").execute(
+        "select count(*) from reports").fetchone()[0]
+    _say(url, sender, START["en"])
+    _say(url, sender, "1")
+    text = _say(url, sender, "stop")
+    assert "not sent" in text
+    assert sqlite3.connect(workdir / "reports.db").execute(
+        "select count(*) from reports").fetchone()[0] == count
+
+
+def test_audit_finds_no_phone_or_account_text_anywhere(setup):
+    _url, workdir, _encryption, _signing = setup
+    for path in Path(workdir).rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"+97455" not in data and b"97455" not in data, path.name
+            assert b"my salary was not paid for four months" not in data, path.name

@@ -1,0 +1,124 @@
+"""Whole conversations over the REST channel, with the trained model and real servers."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+
+import pytest
+
+from bot.i18n import translator
+from bot.servers import MODEL, running_bot
+
+pytestmark = pytest.mark.model
+
+# Fee questions written for these tests (not in data/ nor in the dev set).
+FEE_QUESTIONS = {
+    "en": "How much is the agency allowed to take from me for the job abroad?",
+    "tl": "Magkano po ba talaga ang dapat singilin ng ahensya para makaalis ako?",
+    "ne": "म्यानपावर कम्पनीले मसँग कति रकम लिन पाउँछ?",
+    "id": "Berapa biaya yang boleh diminta PT dari saya untuk berangkat kerja?",
+    "bn": "এজেন্সি আমার কাছ থেকে বিদেশ পাঠানোর জন্য কত টাকা নিতে পারে?",
+    "am": "ኤጀንሲው ወደ ውጭ ለመላክ ከእኔ ምን ያህል ገንዘብ ሊወስድ ይችላል?",
+    "ar": "كم يحق لمكتب الاستقدام أن يأخذ مني من رسوم؟",
+    "es": "¿Cuánto me puede cobrar la agencia por conseguirme el trabajo?",
+    "fr": "Combien l'agence de recrutement peut-elle me faire payer pour partir ?",
+    "hi": "एजेंसी मुझसे विदेश भेजने के लिए कितनी फीस ले सकती है?",
+}
+
+
+@pytest.fixture(scope="module")
+def bot_url(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    with running_bot(tmp_path_factory.mktemp("bot")) as url:
+        yield url
+
+
+def send(url: str, sender: str, message, raw: bytes | None = None) -> tuple[int, list[dict]]:
+    body = raw if raw is not None else json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"[]")
+    except urllib.error.HTTPError as error:
+        return error.code, []
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+@pytest.mark.parametrize("language", sorted(FEE_QUESTIONS))
+def test_fee_question_is_answered_in_its_language_with_source(bot_url, language):
+    sender = f"fee-{language}-{uuid.uuid4().hex[:8]}"
+    status, replies = send(bot_url, sender, FEE_QUESTIONS[language])
+    assert status == 200
+    t = translator(language)
+    title = t.gettext("Recruitment fees", domain="content")
+    assert replies[0]["text"] == t.gettext("About: {topic}").format(topic=title)
+    fact = t.gettext("Recruitment agencies must not charge workers any fees or costs, directly "
+                     "or indirectly. The employer pays for recruitment.", domain="content")
+    assert fact in texts(replies)
+    assert "ILO Private Employment Agencies Convention, 1997 (No. 181)" in texts(replies)
+
+
+def test_walking_skeleton_greet_choose_language_then_corridor_fee(bot_url):
+    sender = f"walk-{uuid.uuid4().hex[:8]}"
+    _status, replies = send(bot_url, sender, "hello")
+    assert "नेपाली" in texts(replies)  # the language menu is offered
+    menu_lines = texts(replies).splitlines()
+    nepali_number = next(line.split(".")[0] for line in menu_lines if "नेपाली" in line)
+    _status, replies = send(bot_url, sender, nepali_number)
+    ne = translator("ne")
+    assert texts(replies).startswith(ne.gettext(
+        "I will write in {language}. Ask me a question, or say \"help\" to see all "
+        "topics.").format(language="नेपाली"))
+    # A question in English now still gets answers in the chosen language.
+    _status, replies = send(bot_url, sender, "I am from Nepal working in Qatar, what fee "
+                                             "can the recruitment agency charge?")
+    text = texts(replies)
+    assert ne.gettext("Recruitment fees", domain="content") in text
+    assert "Free Visa, Free Ticket" in text  # the source title of Nepal's rule
+    assert "१०,०००" in text or "10,000" in text
+
+
+@pytest.mark.parametrize("message", [
+    "", "   ", "🙂🙂🙏", "a" * 5000, "مرحبا hello नमस्ते ሰላም 你好",
+    "x" * 20 + " <script>alert(1)</script> ' OR 1=1 --",
+])
+def test_odd_messages_get_a_clear_answer_and_the_next_message_works(bot_url, message):
+    sender = f"odd-{uuid.uuid4().hex[:8]}"
+    status, replies = send(bot_url, sender, message)
+    assert status == 200
+    assert replies and all(reply.get("text") for reply in replies)
+    status, replies = send(bot_url, sender, "what rights do domestic workers have?")
+    assert status == 200
+    assert "Source:" in texts(replies)
+
+
+def test_a_language_the_bot_does_not_speak_gets_the_language_menu(bot_url):
+    sender = f"de-{uuid.uuid4().hex[:8]}"
+    _status, replies = send(bot_url, sender, "Guten Tag, ich habe eine Frage zu meinem "
+                                             "Arbeitsvertrag in Deutschland")
+    text = texts(replies)
+    assert "English" in text and "नेपाली" in text and "العربية" in text
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b"[]", b'{"message": "hi"}', b'{"sender": "", "message": "hi"}',
+    b'{"sender": "x", "message": 5}', b'{"sender": "x", "message": "hi", "metadata": 3}',
+    b"\xff\xfe\x00garbage",
+])
+def test_malformed_rest_bodies_get_400_and_the_server_keeps_working(bot_url, body):
+    status, _replies = send(bot_url, "", None, raw=body)
+    assert status == 400
+    status, replies = send(bot_url, f"after-{uuid.uuid4().hex[:8]}", "hello")
+    assert status == 200 and replies
+
+
+def test_a_message_without_text_gets_an_answer(bot_url):
+    status, replies = send(bot_url, "", None, raw=b'{"sender": "no-text-user"}')
+    assert status == 200 and replies
