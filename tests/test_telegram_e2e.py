@@ -1,0 +1,253 @@
+"""Telegram conversations end to end: python-telegram-bot, the real model and servers,
+and a fake Bot API on localhost in place of Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bot.channels.telegram import SECRET_HEADER, TEXT_ONLY
+from bot.channels.telegram_poll import poll
+from bot.i18n import translator
+from bot.servers import CHANNELS, MODEL, running_bot
+from tests.fake_telegram import TOKEN, Call, FakeTelegram, running_fake_telegram
+from tests.test_rest_e2e import FEE_QUESTIONS
+
+pytestmark = pytest.mark.model
+
+SECRET = "e2e-secret_" + uuid.uuid4().hex
+_user_ids = itertools.count(5550001001)
+USED_IDS: list[int] = []  # every Telegram id the tests used, for the privacy audit
+_update_ids = itertools.count(1000)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    workdir = tmp_path_factory.mktemp("telegram")
+    with running_fake_telegram() as fake:
+        # The secrets come from the environment, as in production: none in credentials.yml.
+        credentials = CHANNELS + "bot.channels.telegram.TelegramChannel:\n"
+        env = {"BOT_TELEGRAM_TOKEN": TOKEN, "BOT_TELEGRAM_SECRET": SECRET,
+               "BOT_TELEGRAM_API_URL": fake.api_url}
+        with running_bot(workdir, credentials=credentials, extra_env=env) as url:
+            yield Bot(url, fake, workdir)
+
+
+class Bot:
+    def __init__(self, url: str, fake: FakeTelegram, workdir: Path) -> None:
+        self.url, self.fake, self.workdir = url, fake, workdir
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/telegram/webhook"
+
+    def post(self, body: bytes, secret: str | None = SECRET) -> int:
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        request = urllib.request.Request(self.webhook, data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+class User:
+    """A Telegram user in a private chat with the bot."""
+
+    def __init__(self, bot: Bot, language_code: str = "en") -> None:
+        self.bot = bot
+        self.id = next(_user_ids)
+        USED_IDS.append(self.id)
+        self.language_code = language_code
+
+    @property
+    def json(self) -> dict:
+        return {"id": self.id, "is_bot": False, "first_name": "Test",
+                "language_code": self.language_code}
+
+    def message(self, text: str | None = None, kind: str = "message", **fields) -> dict:
+        body = {"message_id": next(_update_ids), "date": 1767225600,
+                "chat": {"id": self.id, "type": "private", "first_name": "Test"},
+                "from": self.json, **fields}
+        if text is not None:
+            body["text"] = text
+        return {"update_id": next(_update_ids), kind: body}
+
+    def press(self, data: str) -> dict:
+        return {"update_id": next(_update_ids), "callback_query": {
+            "id": uuid.uuid4().hex, "from": self.json, "chat_instance": "1", "data": data,
+            "message": {"message_id": 1, "date": 1767225600,
+                        "chat": {"id": self.id, "type": "private"}, "text": "menu"}}}
+
+    def send(self, update: dict) -> list[Call]:
+        """Post ``update`` like Telegram does; the bot's replies, once it is quiet."""
+        before = len(self.bot.fake.sent(self.id))
+        assert self.bot.post(json.dumps(update).encode()) == 200
+        return self.bot.fake.replies_after(self.id, before)
+
+    def says(self, text: str | None = None, **fields) -> list[Call]:
+        return self.send(self.message(text, **fields))
+
+
+def texts(replies: list[Call]) -> str:
+    return "\n".join(reply.params["text"] for reply in replies)
+
+
+def test_start_greets_in_the_users_telegram_language_with_language_buttons(bot):
+    replies = User(bot, language_code="es").says("/start")
+    es = translator("es")
+    assert replies[0].params["text"] == es.gettext(
+        "Hello! I give free and confidential information about the rights of migrant workers.")
+    menu = replies[-1]
+    assert menu.params["text"] == es.gettext("Choose your language:")
+    labels = [row[0]["text"] for row in menu.keyboard]
+    assert "नेपाली" in labels and "Français" in labels and len(labels) == 10
+    assert all(len(row) == 1 for row in menu.keyboard)
+    assert "parse_mode" not in menu.params
+
+
+def test_a_deep_link_chooses_the_language(bot):
+    replies = User(bot).says("/start lang-fr")
+    assert texts(replies) == translator("fr").gettext(
+        "I will write in {language}. Ask me a question, or say \"help\" to see all topics."
+    ).format(language="Français")
+
+
+def test_pressing_a_button_chooses_it_and_answers_the_callback(bot):
+    user = User(bot)
+    menu = user.says("/start")[-1]
+    nepali = next(row[0] for row in menu.keyboard if row[0]["text"] == "नेपाली")
+    press = user.press(nepali["callback_data"])
+    replies = user.send(press)
+    ne = translator("ne")
+    assert texts(replies).startswith(ne.gettext(
+        "I will write in {language}. Ask me a question, or say \"help\" to see all "
+        "topics.").format(language="नेपाली"))
+    answered = [call for call in bot.fake.calls if call.method == "answerCallbackQuery"]
+    assert press["callback_query"]["id"] in [call.params["callback_query_id"] for call in answered]
+    # The conversation goes on in Nepali.
+    replies = user.says("/help")
+    assert replies[0].params["text"] == ne.gettext("I can tell you about these topics:")
+
+
+def test_a_fee_question_in_nepali_is_answered_with_its_source(bot):
+    replies = User(bot, language_code="ne").says(FEE_QUESTIONS["ne"])
+    ne = translator("ne")
+    title = ne.gettext("Recruitment fees", domain="content")
+    assert replies[0].params["text"] == ne.gettext("About: {topic}").format(topic=title)
+    assert "ILO Private Employment Agencies Convention, 1997 (No. 181)" in texts(replies)
+
+
+def test_help_and_language_commands(bot):
+    user = User(bot)
+    topics = user.says("/help")
+    assert topics[0].params["text"] == "I can tell you about these topics:"
+    assert len(topics[0].keyboard) > 5
+    languages = user.says("/language")
+    assert languages[0].params["text"] == "Choose your language:"
+    assert len(languages[0].keyboard) == 10
+
+
+def test_a_topic_button_answers_the_topic(bot):
+    user = User(bot)
+    topics = user.says("/help")[0]
+    fees = next(row[0] for row in topics.keyboard if row[0]["text"] == "Recruitment fees")
+    replies = user.send(user.press(fees["callback_data"]))
+    assert "ILO Private Employment Agencies Convention" in texts(replies)
+
+
+def test_a_repeated_update_is_answered_once(bot):
+    user = User(bot)
+    update = user.message("/help")
+    user.send(update)
+    assert bot.post(json.dumps(update).encode()) == 200
+    replies_after_repeat = user.says("/language")
+    assert len(bot.fake.sent(user.id)) == 2
+    assert replies_after_repeat[0].params["text"] == "Choose your language:"
+
+
+def test_forged_callback_data_is_acknowledged_but_does_nothing(bot):
+    user = User(bot)
+    update = user.press('/report_abuse{"report_account": "x"}')
+    assert bot.post(json.dumps(update).encode()) == 200
+    bot.fake.wait_for(lambda: any(call.params.get("callback_query_id")
+                                  == update["callback_query"]["id"] for call in bot.fake.calls))
+    assert "Choose your language:" in texts(user.says("/language"))
+    assert len(bot.fake.sent(user.id)) == 1
+
+
+@pytest.mark.parametrize(("body", "secret", "status"), [
+    (b'{"update_id": 1, "message": {}}', "wrong-secret", 403),
+    (b'{"update_id": 1, "message": {}}', None, 403),
+    (b"{not json", SECRET, 400),
+    (b"\xff\xfe\x00", SECRET, 400),
+    (b'{"message": {"text": "hi"}}', SECRET, 400),
+])
+def test_bad_requests_are_refused_and_the_next_message_works(bot, body, secret, status):
+    assert bot.post(body, secret) == status
+    assert User(bot).says("/help")[0].params["text"] == "I can tell you about these topics:"
+
+
+@pytest.mark.parametrize("fields", [
+    {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
+                 "is_animated": False, "is_video": False, "type": "regular"}},
+    {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}]},
+    {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}},
+    {"kind": "edited_message", "text": "changed my mind", "edit_date": 1767225700},
+])
+def test_anything_but_new_text_gets_a_polite_answer_in_the_users_language(bot, fields):
+    user = User(bot, language_code="ne")
+    replies = user.says(**fields)
+    assert texts(replies) == translator("ne").gettext(TEXT_ONLY)
+    assert "ILO" in texts(user.says(FEE_QUESTIONS["ne"]))
+
+
+def test_a_10_kb_message_gets_an_answer(bot):
+    replies = User(bot).says("how much can the agency charge me? " * 300)
+    assert replies and all(reply.params["text"] for reply in replies)
+
+
+def test_forget_erases_the_conversation(bot):
+    user = User(bot)
+    user.says("/start ne")
+    replies = user.says("/forget")
+    assert texts(replies) == translator("ne").gettext(
+        "Your conversation has been erased. If you write again, we start from the beginning.")
+    # The chosen language is gone: /start offers the menu again, in English.
+    assert user.says("/start")[-1].params["text"] == "Choose your language:"
+
+
+def test_long_polling_forwards_updates_to_the_same_webhook(bot):
+    user = User(bot)
+    bot.fake.queue_update(user.message("/help"))
+    forwarded = asyncio.run(poll(TOKEN, SECRET, bot.webhook, bot.fake.api_url, stop_after=1))
+    assert forwarded == 1
+    assert "deleteWebhook" in [call.method for call in bot.fake.calls]
+    replies = bot.fake.replies_after(user.id, 0)
+    assert replies[0].params["text"] == "I can tell you about these topics:"
+
+
+def test_no_telegram_id_and_no_message_text_in_any_file_the_servers_write(bot):
+    """Run last: audits what every test above left in the stores and logs."""
+    marker = f"Janakpur{uuid.uuid4().hex[:6]}"
+    user = User(bot, language_code="ne")
+    user.says(f"my name is Sita {marker}, how much can the agency charge me?")
+    user.says(f"my employer keeps my passport {marker}")
+    audited = [path for path in bot.workdir.rglob("*") if path.is_file()]
+    assert any(path.name == "tracker.db" for path in audited)
+    needles = [marker, "Sita", "changed my mind", TOKEN, SECRET] + [str(i) for i in USED_IDS]
+    for path in audited:
+        data = path.read_bytes()
+        for needle in needles:
+            assert needle.encode() not in data, f"{needle!r} found in {path.name}"
