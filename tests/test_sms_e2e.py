@@ -1,0 +1,270 @@
+"""The SMS gateway adapters (Twilio, Africa's Talking, generic JSON, Kannel's URL) against
+the real bot, and what they refuse. Africa's Talking's API is faked on localhost."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bot.channels.sms_gateways import twilio_signature
+from bot.servers import MODEL, free_port, running_bot
+from bot.sms import segments
+from bot.sms_paging import BUDGET
+
+pytestmark = pytest.mark.model
+
+SECRET = uuid.uuid4().hex
+TWILIO_TOKEN = uuid.uuid4().hex
+HINT = "Reply MORE for the rest."
+PHONE = "+9779812345678"
+PHONE_FORMS = ("+9779812345678", "9779812345678", "9812345678", "981-2345678", "09812345678")
+MARKER = "Qwzx my boss Vrontak keeps my passport"
+
+
+class FakeAfricasTalking(http.server.ThreadingHTTPServer):
+    """Africa's Talking's SMS API, as far as sending goes: records what it is asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict[str, list[str]], str | None]] = []
+        self.received = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server convention
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.sent.append((urllib.parse.parse_qs(body.decode()),
+                                   self.headers.get("apiKey")))
+                outer.received.set()
+                reply = b'{"SMSMessageData": {"Recipients": [{"status": "Success"}]}}'
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", free_port()), Handler)
+
+
+@pytest.fixture(scope="module")
+def africastalking():
+    server = FakeAfricasTalking()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("sms")
+
+
+@pytest.fixture(scope="module")
+def bot_url(workdir, africastalking):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    credentials = ("bot.channels.rest.RestChannel:\n"
+                   "bot.channels.sms.SmsChannel:\n"
+                   "  default_region: NP\n"
+                   "  africastalking_username: sandbox\n"
+                   f"  africastalking_api_url: http://127.0.0.1:{africastalking.server_port}\n")
+    env = {"BOT_SMS_SECRET": SECRET, "BOT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+           "BOT_AFRICASTALKING_API_KEY": "at-test-key"}
+    with running_bot(workdir, credentials=credentials, extra_env=env) as url:
+        yield url
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None,
+         method: str = "POST") -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body if method == "POST" else None,
+                                     headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - localhost
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def generic(bot_url: str, sender: object, text: object) -> tuple[int, list[str]]:
+    status, body = post(f"{bot_url}/webhooks/sms/generic",
+                        json.dumps({"from": sender, "text": text}).encode(),
+                        {"Content-Type": "application/json", "X-Bot-Secret": SECRET})
+    texts = [message["text"] for message in json.loads(body)["messages"]] if status == 200 else []
+    return status, texts
+
+
+def twilio(bot_url: str, fields: dict[str, str], signature: str | None = None
+           ) -> tuple[int, bytes]:
+    url = f"{bot_url}/webhooks/sms/twilio"
+    if signature is None:
+        signature = twilio_signature(url, {k: [v] for k, v in fields.items()}, TWILIO_TOKEN)
+    return post(url, urllib.parse.urlencode(fields).encode(),
+                {"Content-Type": "application/x-www-form-urlencoded",
+                 "X-Twilio-Signature": signature})
+
+
+def new_phone() -> str:
+    return f"+9779812{uuid.uuid4().int % 10**6:06d}"  # a Nepali mobile number
+
+
+def test_twilio_with_a_good_signature_gets_twiml(bot_url):
+    status, body = twilio(bot_url, {"From": PHONE, "To": "+15005550006", "Body": "hello",
+                                    "MessageSid": "SM" + "0" * 32})
+    assert status == 200
+    text = body.decode()
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Message>')
+    assert "नेपाली" in text
+
+
+@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", "wrong"])
+def test_twilio_with_a_bad_signature_gets_403(bot_url, signature):
+    status, _body = twilio(bot_url, {"From": PHONE, "Body": "hello"}, signature=signature)
+    assert status == 403
+
+
+def test_twilio_signed_for_other_fields_gets_403(bot_url):
+    url = f"{bot_url}/webhooks/sms/twilio"
+    signature = twilio_signature(url, {"From": [PHONE], "Body": ["hello"]}, TWILIO_TOKEN)
+    status, _body = twilio(bot_url, {"From": PHONE, "Body": "send me money"}, signature)
+    assert status == 403
+
+
+def test_generic_json_conversation_with_pages_and_more(bot_url):
+    phone = new_phone()
+    status, texts = generic(bot_url, phone, "hello")
+    assert status == 200 and len(texts) == 1
+    assert segments(texts[0]) <= BUDGET
+    pages = texts
+    while pages[-1].endswith("\n" + HINT):
+        assert len(pages) < 10
+        _status, more = generic(bot_url, phone, " more ")
+        pages += more
+    whole = "\n".join(page.removesuffix("\n" + HINT) for page in pages)
+    assert "Choose your language:" in whole
+    assert "10." in whole  # the whole language menu, numbered, across the pages
+    assert all(segments(page) <= BUDGET for page in pages)
+
+
+def test_a_sentence_with_a_keyword_in_it_is_a_question(bot_url):
+    phone = new_phone()
+    _status, texts = generic(bot_url, phone, "what rights do domestic workers have?")
+    assert "Source:" in "\n".join(texts)
+    _status, stop = generic(bot_url, phone, "Stop.")
+    assert stop == ['OK. Ask me a question, or say "help" to see all topics.']
+    _status, help_menu = generic(bot_url, phone, "AYUDA")
+    assert help_menu[0].startswith("I can tell you about these topics:")
+
+
+def test_stop_cancels_a_report_in_progress(bot_url):
+    phone = new_phone()
+    _status, texts = generic(bot_url, phone, "I want to report abuse by my employer")
+    assert texts[0].startswith("What happened? Choose the closest one.")
+    _status, texts = generic(bot_url, phone, "STOP")
+    assert texts == ["Your report was not sent, and your answers were deleted."]
+
+
+def test_africastalking_form_is_answered_through_its_api(bot_url, africastalking):
+    africastalking.received.clear()
+    form = urllib.parse.urlencode({"from": "+9779812345678", "to": "20880", "text": "hello",
+                                   "date": "2026-12-01 10:00:00", "id": "ATXid_1"}).encode()
+    status, body = post(f"{bot_url}/webhooks/sms/africastalking?secret={SECRET}", form,
+                        {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200, body
+    assert africastalking.received.wait(30)
+    fields, api_key = africastalking.sent[-1]
+    assert api_key == "at-test-key"
+    assert fields["to"] == ["+9779812345678"] and fields["username"] == ["sandbox"]
+    assert "Choose your language:" in fields["message"][0]
+
+
+def test_kannel_url_answers_with_the_reply_as_plain_text(bot_url):
+    query = urllib.parse.urlencode({"from": new_phone(), "to": "1234", "text": "hello",
+                                    "secret": SECRET})
+    status, body = post(f"{bot_url}/webhooks/sms/kannel?{query}", b"", method="GET")
+    assert status == 200 and "Choose your language:" in body.decode("utf-8")
+
+
+def test_kannel_post_url_with_the_text_in_the_body(bot_url):
+    query = urllib.parse.urlencode({"from": new_phone(), "secret": SECRET})
+    status, body = post(f"{bot_url}/webhooks/sms/kannel?{query}", b"hello",
+                        {"Content-Type": 'text/plain; charset="UTF-8"'})
+    assert status == 200 and "Choose your language:" in body.decode("utf-8")
+
+
+@pytest.mark.parametrize(("path", "body", "content_type"), [
+    ("generic", b"{not json", "application/json"),
+    ("generic", b"[]", "application/json"),
+    ("generic", b'{"text": "hello"}', "application/json"),
+    ("generic", b'{"from": "+9779812345678"}', "application/json"),
+    ("generic", b'{"from": "+9779812345678", "text": 5}', "application/json"),
+    ("generic", b'{"from": 9779812345678, "text": "hi"}', "application/json"),
+    ("generic", b"\xff\xfe\x00garbage", "application/json"),
+    ("africastalking", b"from=%2B9779812345678", "application/x-www-form-urlencoded"),
+    ("africastalking", b"text=hello", "application/x-www-form-urlencoded"),
+    ("africastalking", b"from=%2B9779812345678&text=%FF%FE", "application/x-www-form-urlencoded"),
+    ("africastalking", b"\xff\xfe=\x00", "application/x-www-form-urlencoded"),
+    ("twilio", b"From=%2B9779812345678&Body=%FF", "application/x-www-form-urlencoded"),
+])
+def test_malformed_requests_get_400_and_the_next_message_works(bot_url, path, body,
+                                                               content_type):
+    status, _body = post(f"{bot_url}/webhooks/sms/{path}?secret={SECRET}", body,
+                         {"Content-Type": content_type})
+    assert status == 400
+    status, texts = generic(bot_url, new_phone(), "hello")
+    assert status == 200 and texts
+
+
+@pytest.mark.parametrize("query", [
+    "from=%2B9779812345678&secret={secret}",
+    "text=hello&secret={secret}",
+    "from=%2B9779812345678&text=%FF&secret={secret}",
+    "from=%2B9779812345678&from=%2B9779812345679&text=hi&secret={secret}",
+])
+def test_malformed_kannel_queries_get_400(bot_url, query):
+    status, _body = post(f"{bot_url}/webhooks/sms/kannel?{query.format(secret=SECRET)}", b"",
+                         method="GET")
+    assert status == 400
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Bot-Secret": "wrong"}])
+def test_requests_without_the_secret_get_403(bot_url, headers):
+    status, _body = post(f"{bot_url}/webhooks/sms/generic",
+                         json.dumps({"from": PHONE, "text": "hello"}).encode(),
+                         {"Content-Type": "application/json", **headers})
+    assert status == 403
+
+
+@pytest.mark.parametrize("number", ["12", "+1", "not a number", "+977123", "0" * 40,
+                                    "+99912345678"])
+def test_a_bad_phone_number_gets_400_without_echoing_it(bot_url, number):
+    status, body = post(f"{bot_url}/webhooks/sms/generic",
+                        json.dumps({"from": number, "text": "hello"}).encode(),
+                        {"Content-Type": "application/json", "X-Bot-Secret": SECRET})
+    assert status == 400
+    assert number.encode() not in body
+    assert generic(bot_url, new_phone(), "hello")[0] == 200
+
+
+def test_a_10_kb_text_is_answered_within_the_budget(bot_url):
+    status, texts = generic(bot_url, new_phone(), "agency fee " * 1000)
+    assert status == 200 and texts and all(segments(text) <= BUDGET for text in texts)
+
+
+def test_sms_leaves_no_number_or_text_behind(bot_url, workdir):
+    assert generic(bot_url, PHONE, MARKER)[0] == 200
+    stored = b"".join(path.read_bytes() for path in workdir.iterdir()
+                      if path.is_file() and re.search(r"\.(db|log)$", path.name))
+    assert (workdir / "tracker.db").exists() and stored
+    for secret in (*PHONE_FORMS, MARKER, "Vrontak", "send me money"):
+        assert secret.encode("utf-8") not in stored, secret
