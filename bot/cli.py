@@ -1,0 +1,311 @@
+"""The project's command line: ``python -m bot ...`` (installed as ``migrant-bot``).
+
+    content check | stats | preview     for caseworkers editing content/
+    i18n update | compile | check       for translators' gettext catalogs
+    eval-nlu                            intent accuracy per language on a labelled set
+    partner keygen | open | reply       a partner's keys; read a delivered report; answer it
+    reports deliver                     report delivery and expiry
+    bench                               latency and throughput, as ratios to plain Rasa
+    telegram-poll                       long polling: Telegram updates to the local webhook
+    wait-for URL                        used by the Makefile to wait for a server
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="migrant-bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    content = commands.add_parser("content", help="check, measure and preview content/")
+    content_commands = content.add_subparsers(dest="action", required=True)
+    check = content_commands.add_parser("check", help="find every mistake in content/")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--verbose", action="store_true", help="list every SMS-length warning")
+    content_commands.add_parser("stats", help="coverage by language and by corridor")
+    preview = content_commands.add_parser("preview", help="what the bot would answer")
+    preview.add_argument("topic", help="a topic id, e.g. recruitment_fees")
+    preview.add_argument("--language", default="en")
+    preview.add_argument("--channel", default="rest", help="rest, telegram or sms")
+    preview.add_argument("--origin", help="ISO code, e.g. NP")
+    preview.add_argument("--destination", help="ISO code, e.g. QA")
+
+    i18n = commands.add_parser("i18n", help="gettext catalogs")
+    i18n_commands = i18n.add_subparsers(dest="action", required=True)
+    i18n_commands.add_parser("update", help="extract strings and merge them into catalogs")
+    compile_ = i18n_commands.add_parser("compile", help="compile .po files to .mo")
+    compile_.add_argument("files", nargs="*", type=Path)
+    i18n_commands.add_parser("check", help="list missing translations; fails if any")
+
+    evaluate = commands.add_parser("eval-nlu", help="intent accuracy per language")
+    evaluate.add_argument("dataset", type=Path, help="YAML: intent -> language -> texts")
+    evaluate.add_argument("--model", type=Path, default=Path("models/current.tar.gz"))
+    evaluate.add_argument("--out", type=Path)
+    evaluate.add_argument("--min-overall", type=float, default=0.0)
+    evaluate.add_argument("--min-language", type=float, default=0.0)
+
+    partner = commands.add_parser("partner", help="partner organisations")
+    partner_commands = partner.add_subparsers(dest="action", required=True)
+    keygen = partner_commands.add_parser("keygen", help="make a partner's key pairs")
+    keygen.add_argument("--id", required=True, help="the partner's id in partners.yml")
+    keygen.add_argument("--out", type=Path, help="where to write the private keys")
+    open_ = partner_commands.add_parser("open", help="decrypt a report your webhook received")
+    open_.add_argument("delivery", type=Path, help="the JSON body the bot POSTed to you")
+    open_.add_argument("--keys", type=Path, required=True, help="your file from keygen")
+    reply = partner_commands.add_parser("reply", help="answer a report; the reporter reads "
+                                                      "it with their receipt code")
+    reply.add_argument("--keys", type=Path, required=True, help="your file from keygen")
+    reply.add_argument("--id", required=True, help="your id in partners.yml")
+    reply.add_argument("--report", required=True, help="the report_id of the delivery")
+    reply.add_argument("--text", required=True, help="the answer, in the reporter's language")
+    reply.add_argument("--bot-url", default="http://127.0.0.1:5005")
+
+    reports = commands.add_parser("reports", help="deliver and expire reports")
+    reports_commands = reports.add_subparsers(dest="action", required=True)
+    reports_commands.add_parser("deliver", help="deliver due reports, delete expired ones")
+
+    bench = commands.add_parser("bench", help="latency and throughput against plain Rasa")
+    bench.add_argument("--out", type=Path, default=Path("results/bench.json"))
+
+    poller = commands.add_parser(
+        "telegram-poll", help="fetch Telegram updates and pass them to the running server",
+        description="Needs BOT_TELEGRAM_TOKEN and BOT_TELEGRAM_SECRET (the server's too); "
+                    "BOT_TELEGRAM_API_URL changes the Bot API address.")
+    poller.add_argument("--webhook", default="http://127.0.0.1:5005/webhooks/telegram/webhook")
+
+    wait = commands.add_parser("wait-for", help="wait until a URL answers")
+    wait.add_argument("url")
+    wait.add_argument("--timeout", type=float, default=60)
+
+    args = parser.parse_args(argv)
+    handler = {
+        ("content", "check"): _content_check, ("content", "stats"): _content_stats,
+        ("content", "preview"): _content_preview, ("i18n", "update"): _i18n_update,
+        ("i18n", "compile"): _i18n_compile, ("i18n", "check"): _i18n_check,
+        ("eval-nlu", None): _eval_nlu, ("wait-for", None): _wait_for,
+        ("bench", None): _bench, ("partner", "keygen"): _partner_keygen,
+        ("partner", "open"): _partner_open, ("partner", "reply"): _partner_reply,
+        ("reports", "deliver"): _reports_deliver, ("telegram-poll", None): _telegram_poll,
+    }[(args.command, getattr(args, "action", None))]
+    return handler(args)
+
+
+def _content_check(args: argparse.Namespace) -> int:
+    from bot.content.check import check_content
+
+    findings = check_content()
+    sms_counts: dict[str, int] = {}
+    for finding in findings:
+        if finding.kind.startswith("sms:") and not args.verbose:
+            language = finding.kind.split(":", 1)[1]
+            sms_counts[language] = sms_counts.get(language, 0) + 1
+        else:
+            print(finding)
+    for language, count in sorted(sms_counts.items()):
+        print(f"warning: {count} facts in {language} take more than 3 SMS each "
+              "(--verbose lists them)")
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = len(findings) - len(errors)
+    print(f"content check: {len(errors)} errors, {warnings} warnings")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _content_stats(args: argparse.Namespace) -> int:
+    from bot import languages
+    from bot.content import load_content
+    from bot.content.check import corridor_matrix, coverage_by_language
+
+    content, _errors = load_content()
+    print(f"{len(content.topics)} topics, {len(content.countries)} countries, "
+          f"{len(content.corridors)} corridors, {len(content.all_facts())} facts\n")
+    print("Translated share of each topic's strings, by language:")
+    print(f"{'topic':24}" + "".join(f"{code:>5}" for code in languages.CODES))
+    for topic, row in coverage_by_language(content).items():
+        print(f"{topic:24}" + "".join(f"{row[code]:>5.0%}" for code in languages.CODES))
+    matrix = corridor_matrix(content)
+    destinations = [c.code for c in content.countries_with_role("destination")]
+    print(f"\nTopics with a country-specific answer, origin (rows) by destination "
+          f"(columns), of {len(content.topics)}:")
+    print("    " + "".join(f"{code:>4}" for code in destinations))
+    for origin in content.countries_with_role("origin"):
+        cells = "".join(f"{matrix[(origin.code, code)]:>4}" for code in destinations)
+        print(f"{origin.code:4}{cells}")
+    unanswered = [pair for pair, count in matrix.items() if count == 0]
+    print(f"\n{len(matrix) - len(unanswered)} of {len(matrix)} corridors answered")
+    return 0
+
+
+def _content_preview(args: argparse.Namespace) -> int:
+    from bot import dialogue
+    from bot.content import load_content
+    from bot.i18n import translator
+    from bot.render import render
+
+    content, errors = load_content()
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    topic = content.topics.get(args.topic)
+    if topic is None:
+        print(f"unknown topic {args.topic!r}; topics: {', '.join(content.topics)}",
+              file=sys.stderr)
+        return 2
+    slots = {"language": args.language, "language_chosen": True,
+             "origin": args.origin, "destination": args.destination}
+    turn = dialogue.Turn(intent=topic.intents[0] if topic.intents else None, text="",
+                         slots=slots, channel=args.channel)
+    outcome = dialogue.run(dialogue.answer_topic, turn, content)
+    for reply in outcome.replies:
+        print(render(reply, args.channel, translator(outcome.language))["text"])
+        print("---")
+    return 0
+
+
+def _i18n_update(args: argparse.Namespace) -> int:
+    from bot.catalogs import update
+
+    for path in update():
+        print(f"wrote {path}")
+    return 0
+
+
+def _i18n_compile(args: argparse.Namespace) -> int:
+    from bot.catalogs import catalog_path, compile_catalog
+    from bot.i18n import DOMAINS
+    from bot.languages import CODES
+
+    files = args.files or [catalog_path(code, domain) for code in CODES for domain in DOMAINS
+                           if catalog_path(code, domain).exists()]
+    for po_file in files:
+        compile_catalog(po_file)
+    return 0
+
+
+def _i18n_check(args: argparse.Namespace) -> int:
+    from bot.catalogs import check
+
+    gaps = check()
+    for gap in gaps:
+        print(gap)
+    print(f"i18n check: {len(gaps)} gaps")
+    return 1 if gaps else 0
+
+
+def _eval_nlu(args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate_file
+
+    report = evaluate_file(args.dataset, args.model, args.out)
+    print(report.table())
+    failed = report.overall < args.min_overall or any(
+        accuracy < args.min_language for accuracy in report.by_language.values())
+    return 1 if failed else 0
+
+
+def _partner_keygen(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.reports.crypto import new_partner_keys
+
+    encryption, signing = new_partner_keys()
+    out = args.out or Path(f"{args.id}.partner-keys")
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(f"# Private keys of partner {args.id}: hand over securely, keep no copy.\n"
+                     f"decryption_key: {encryption.private_key}\n"
+                     f"signing_key: {signing.private_key}\n")
+    print(f"Private keys written to {out}. Add this entry to content/partners.yml:\n")
+    print(f"  - id: {args.id}\n    name: ...\n    kind: ngo\n    countries: [\"*\"]\n"
+          f"    categories: [\"*\"]\n    languages: [en]\n"
+          f"    public_key: {encryption.public_key}\n    verify_key: {signing.public_key}\n"
+          f"    webhook_url: https://...")
+    return 0
+
+
+def _partner_open(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.reports.partner_tools import PartnerToolError, open_delivery, read_key_file
+
+    try:
+        keys = read_key_file(args.keys)
+        opened = open_delivery(args.delivery.read_bytes(), keys["decryption_key"])
+    except (PartnerToolError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(opened, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _partner_reply(args: argparse.Namespace) -> int:
+    from bot.reports.partner_tools import PartnerToolError, read_key_file, send_reply, signed_reply
+
+    try:
+        keys = read_key_file(args.keys)
+        body, signature = signed_reply(args.id, args.report, args.text, keys["signing_key"])
+        status = send_reply(args.bot_url, body, signature)
+    except PartnerToolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"reply {status}")
+    return 0
+
+
+def _reports_deliver(args: argparse.Namespace) -> int:
+    from bot.channels.partners import run_outbox_once
+
+    print(f"{run_outbox_once()} reports delivered")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as bench_main
+
+    return bench_main(args.out)
+
+
+def _telegram_poll(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import os
+
+    from telegram.error import InvalidToken
+
+    from bot.channels.telegram import DEFAULT_API_URL
+    from bot.channels.telegram_poll import poll
+
+    token, secret = os.environ.get("BOT_TELEGRAM_TOKEN"), os.environ.get("BOT_TELEGRAM_SECRET")
+    if not token or not secret:
+        print("telegram-poll: set BOT_TELEGRAM_TOKEN (from @BotFather) and BOT_TELEGRAM_SECRET "
+              "(the same secret as the bot server's)", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    api_url = os.environ.get("BOT_TELEGRAM_API_URL") or DEFAULT_API_URL
+    try:
+        asyncio.run(poll(token, secret, args.webhook, api_url))
+    except InvalidToken:
+        print("telegram-poll: Telegram refused the token in BOT_TELEGRAM_TOKEN", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _wait_for(args: argparse.Namespace) -> int:
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(args.url, timeout=2):  # noqa: S310 - our own server
+                return 0
+        except OSError:
+            time.sleep(0.5)
+    print(f"{args.url} did not answer within {args.timeout:.0f} s", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
