@@ -106,6 +106,8 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
         if len(text) < MIN_ACCOUNT_CHARS:
             conversation.say(_("Please write a few words about what happened."))
             return {slot: None}
+        if conversation.turn.intent == "emergency":
+            dialogue.emergency(conversation)  # the account reads as danger now: help first
         return {slot: text}
     return {slot: text or None}
 

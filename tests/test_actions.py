@@ -219,3 +219,19 @@ def _run_events(action_class, tracker):
 
     dispatcher = CollectingDispatcher()
     return dispatcher.messages, action_class().run(dispatcher, tracker, {})
+
+
+def test_an_account_that_reads_as_danger_gets_emergency_contacts_first(domain):
+    account = "they lock me in the room and he beats me, please help me now"
+    slots = {"language": "en", "requested_slot": "report_account", "destination": "SA"}
+    tracker = make_tracker(account, "emergency", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_account", "value": account})
+    messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
+    assert validated["report_account"] == account
+    assert messages[0]["text"].startswith("If you are in danger now")
+
+    calm = "my salary was not paid for four months"
+    tracker = make_tracker(calm, "ask_wages", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_account", "value": calm})
+    messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
+    assert validated["report_account"] == calm and messages == []

@@ -167,6 +167,19 @@ def test_forget_erases_the_conversation_from_the_tracker_store(setup):
     assert after[0] < before[0]
 
 
+def test_an_account_showing_danger_gets_emergency_contacts_and_the_report_goes_on(setup):
+    url, _workdir, _encryption, _signing = setup
+    sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
+    _say(url, sender, START["en"])
+    for step in ["7", "Qatar", "0", "0", "0", "2"]:  # contract substituted, in Qatar
+        _say(url, sender, step)
+    text = _say(url, sender, "my employer locked me inside and hits me, I am scared, help")
+    assert text.startswith("If you are in danger now")
+    assert text.rstrip().endswith("1. Yes\n2. No\nReply with a number.")  # the consulate
+    assert "consulate" in text
+    assert "not sent" in _say(url, sender, "stop")
+
+
 def test_stop_cancels_a_report_and_nothing_is_stored(setup):
     url, workdir, _encryption, _signing = setup
     sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
