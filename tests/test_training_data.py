@@ -1,0 +1,38 @@
+"""The training data stays apart from the development set it is measured on."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.evaluation import load_dataset
+from tests.conftest import ROOT
+
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev_nlu.yml"
+
+
+def _normalised(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+def _training_examples() -> list[tuple[Path, str]]:
+    examples = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            examples += [(path, line[2:]) for line in block.get("examples", "").splitlines()
+                         if line.startswith("- ")]
+    return examples
+
+
+def test_no_development_utterance_is_in_the_training_data():
+    if not DEV_SET.exists():
+        pytest.skip(f"no development set at {DEV_SET}")
+    development = {_normalised(text) for text, _intent, _language in load_dataset(DEV_SET)}
+    copied = [f"{path.name}: {text}" for path, text in _training_examples()
+              if _normalised(text) in development]
+    assert not copied, "development lines in data/nlu:\n" + "\n".join(copied)
