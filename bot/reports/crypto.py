@@ -41,9 +41,22 @@ def unb64(text: str) -> bytes:
 
 
 def new_receipt_code() -> str:
-    groups = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(GROUP_LENGTH))
-              for _ in range(CODE_GROUPS)]
-    return "-".join(groups)
+    """A fresh code whose every group holds a digit, so that no word looks like one."""
+    while True:
+        groups = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(GROUP_LENGTH))
+                  for _ in range(CODE_GROUPS)]
+        code = "-".join(groups)
+        if looks_like_code(code):
+            return code
+
+
+def looks_like_code(typed: str) -> bool:
+    """Whether text is shaped like our codes: every group of four holds a digit and
+    some hold a letter (words have no digits; phone numbers have no letters)."""
+    compact = "".join(char for char in typed if char.isalnum())
+    groups = [compact[i:i + GROUP_LENGTH] for i in range(0, len(compact), GROUP_LENGTH)]
+    return (len(groups) == CODE_GROUPS and any(char.isalpha() for char in compact)
+            and all(any(char.isdigit() for char in group) for group in groups))
 
 
 def normalise_code(text: str) -> str | None:

@@ -30,7 +30,9 @@ from bot.reports.crypto import b64, unb64
 REDACTED_SLOTS: frozenset[str] = frozenset(REPORT_SLOTS) | {"receipt_code"}
 # Set by the forget action: the conversation's stored events are all deleted.
 FORGET_SLOT = "forget"
-_KEPT_PARSE_KEYS = ("intent", "entities")
+_KEPT_PARSE_KEYS = ("intent",)
+# Menu choices are safe to keep; a receipt code is a secret, like the report's answers.
+STORED_ENTITIES = frozenset({"choice"})
 _SEALED = "sealed"
 
 
@@ -47,7 +49,10 @@ def redact(event: Event) -> Event:
         language = (event.parse_data.get("language") or {}).get("language")
         if language:
             parse_data["language"] = {"language": language}
-        return UserUttered(text=None, intent=event.intent, entities=event.entities,
+        entities = [entity for entity in event.entities
+                    if entity.get("entity") in STORED_ENTITIES]
+        parse_data["entities"] = entities
+        return UserUttered(text=None, intent=event.intent, entities=entities,
                            parse_data=parse_data, timestamp=event.timestamp,
                            input_channel=event.input_channel)
     if isinstance(event, BotUttered):
