@@ -73,14 +73,21 @@ class ValidateReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_report_form"
 
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: dict[str, Any]) -> list[str]:
+        return report_dialogue.required_slots(domain_slots, tracker.current_slot_values())
+
     def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> dict[str, Any]:
         turn = turn_from_tracker(tracker)
         conversation = dialogue.Conversation(turn, CONTENT.current())
         values = report_dialogue.validate(slot, value, conversation)
-        if slot == "report_category" and values.get(slot) and tracker.get_slot("destination") \
-                and not tracker.get_slot("report_destination"):
-            values["report_destination"] = tracker.get_slot("destination")
+        if slot == "report_category" and values.get(slot):
+            # What the conversation already told us is not asked again.
+            for known, answer in (("destination", "report_destination"),
+                                  ("origin", "report_origin")):
+                if tracker.get_slot(known) and not tracker.get_slot(answer):
+                    values[answer] = tracker.get_slot(known)
         _dispatch(dispatcher, conversation.outcome, turn.channel)
         return {**conversation.outcome.slots, **values}
 

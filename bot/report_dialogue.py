@@ -20,7 +20,7 @@ from bot.render import Choice
 from bot.reports import REPORT_SLOTS, service
 from bot.reports.db import session_scope
 from bot.reports.partners import CATEGORIES, PartnerRegistryError
-from bot.reports.runtime import partners, retention_days
+from bot.reports.runtime import consulates, partners, retention_days
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,19 @@ QUESTIONS = {
                          "or phone number."),
     "report_consulate": N_("Should a short summary, without your account, also go to the "
                            "consulate of your country?"),
+    "report_origin": N_("Which country are you from?"),
     "report_contact": N_("If the organisation may contact you, write a safe way to reach you. "
                          "Reply 0 to stay anonymous."),
     "report_consent": N_("Send this report to a partner organisation that helps workers? It "
                          "is never shared with immigration or police."),
 }
+
+
+def required_slots(domain_slots: list[str], slots: dict[str, Any]) -> list[str]:
+    """The form's questions: the nationality only when it is needed for the consulate."""
+    if slots.get("report_consulate"):
+        return list(domain_slots)
+    return [slot for slot in domain_slots if slot != "report_origin"]
 
 
 def ask(slot: str) -> dialogue.Handler:
@@ -67,6 +75,8 @@ def ask(slot: str) -> dialogue.Handler:
                                         for key in CATEGORIES])
         elif slot == "report_destination":
             conversation.say(question, conversation.country_menu("destination"))
+        elif slot == "report_origin":
+            conversation.say(question, conversation.country_menu("origin"))
         elif slot in YES_NO_SLOTS:
             conversation.say(question, [Choice("yes", _("Yes")), Choice("no", _("No"))])
         else:
@@ -92,6 +102,15 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
         found = find_countries(text, conversation.content)
         if found:
             return {slot: found[-1]}
+        conversation.say(_("Sorry, I did not recognise the country."))
+        return {slot: None}
+    if slot == "report_origin":
+        if choice and choice.startswith("origin:"):
+            code = choice.split(":", 1)[1]
+            return {slot: SKIP if code == dialogue.OTHER_COUNTRY else code}
+        found = find_countries(text, conversation.content)
+        if found:
+            return {slot: found[0]}
         conversation.say(_("Sorry, I did not recognise the country."))
         return {slot: None}
     if slot in YES_NO_SLOTS:
@@ -136,6 +155,7 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         when=_optional(slots.get("report_when")),
         contact=_optional(slots.get("report_contact")),
         consent_consulate=bool(slots.get("report_consulate")),
+        nationality=_optional(slots.get("report_origin")),
         minor=bool(slots.get("report_minor")),
         language=conversation.outcome.language)
     if draft.in_danger():
@@ -144,7 +164,7 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         registry = partners()
         with session_scope() as session:
             submission = service.submit(session, draft, registry, conversation.today,
-                                        retention_days())
+                                        retention_days(), consulates())
     except PartnerRegistryError:
         submission = None
     except SQLAlchemyError as exc:
@@ -164,6 +184,12 @@ def submit_report(conversation: dialogue.Conversation) -> None:
     else:
         conversation.say(_("Your report was sent to {partner}.").format(
             partner=submission.partner.name))
+        if submission.consulate:
+            conversation.say(_("A short summary, without your account, goes to {consulate}.")
+                             .format(consulate=submission.consulate.name))
+        elif draft.consent_consulate:
+            conversation.say(_("No consulate of your country takes summaries through us yet, "
+                               "so only the organisation gets your report."))
         conversation.say(_("Your receipt code is {code}. Write it down or save it as a "
                            "contact name. It is shown only once. With it you can check for "
                            "an answer: write \"my report\".").format(code=submission.code))

@@ -15,7 +15,7 @@ from bot.reports import crypto
 from bot.reports.db import CodeAttempt, OutboxItem, Reply, Report, session_scope
 from bot.reports.outbox import SIGNATURE_HEADER, deliver_due
 from bot.reports.partner_tools import PartnerToolError, open_delivery, read_key_file, signed_reply
-from bot.reports.partners import PartnerRegistryError, load_partners
+from bot.reports.partners import PartnerRegistryError, load_consulates, load_partners
 from bot.reports.service import (
     MAX_FAILED_ATTEMPTS,
     ReportDraft,
@@ -226,3 +226,70 @@ def test_partner_tool_reads_the_keygen_file_and_signs_replies_the_bot_accepts(tm
     (tmp_path / "broken").write_text("not: keys", encoding="utf-8")
     with pytest.raises(PartnerToolError, match="not a key file"):
         read_key_file(tmp_path / "broken")
+
+
+def _with_consulate(tmp_path: Path, partner_keys, consulate_keys, **overrides) -> Path:
+    path = _registry(tmp_path, partner_keys)
+    registry = yaml.safe_load(path.read_text(encoding="utf-8"))
+    consulate = {"id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
+                 "nationality": "NP", "countries": ["QA"],
+                 "public_key": consulate_keys[0].public_key,
+                 "webhook_url": "https://np-embassy.example.org/summaries"}
+    consulate.update(overrides)
+    registry["consulates"] = [consulate]
+    path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("field", "value", "error"), [
+    ("name", "Department of Immigration, Doha office", "enforcement"),
+    ("webhook_url", "https://police.example.gov/tips", "enforcement"),
+    ("kind", "ngo", "kind must be one of consulate, embassy"),
+    ("nationality", None, "'nationality' must be the ISO code"),
+])
+def test_consulates_are_checked_like_partners(tmp_path, partner_keys, field, value, error):
+    path = _with_consulate(tmp_path, partner_keys, crypto.new_partner_keys(), **{field: value})
+    with pytest.raises(PartnerRegistryError, match=error):
+        load_consulates(path)
+
+
+def test_consented_summary_goes_sealed_to_the_consulate_without_the_account(
+        tmp_path, partner_keys, db_url):
+    consulate_keys = crypto.new_partner_keys()
+    path = _with_consulate(tmp_path, partner_keys, consulate_keys)
+    partners, consulates = load_partners(path), load_consulates(path)
+    assert [c.id for c in consulates] == ["np-embassy-doha"] and len(partners) == 1
+    draft = _draft(consent_consulate=True, nationality="NP", contact="+97455123456")
+    with session_scope(db_url) as session:
+        submission = submit(session, draft, partners, TODAY, consulates=consulates)
+        assert submission.consulate.id == "np-embassy-doha"
+        # Without consent, or for another nationality, no summary is queued.
+        assert submit(session, _draft(nationality="NP"), partners, TODAY,
+                      consulates=consulates).consulate is None
+        assert submit(session, _draft(consent_consulate=True, nationality="BD"), partners,
+                      TODAY, consulates=consulates).consulate is None
+
+    sent: dict[str, list[bytes]] = {}
+
+    def post(url, body, _headers):
+        sent.setdefault(url, []).append(body)
+        return 200
+
+    signing_key = crypto.unb64(crypto.new_partner_keys()[1].private_key)
+    with session_scope(db_url) as session:
+        assert deliver_due(session, partners + consulates, signing_key, TODAY, post=post) == 4
+        summary_item = session.execute(select(OutboxItem).where(
+            OutboxItem.partner_id == "np-embassy-doha")).scalar_one()
+        assert summary_item.sealed_payload is None  # delivered: no copy kept
+        assert session.get(Report, submission.report_id).status == "delivered"
+    [delivery] = sent["https://np-embassy.example.org/summaries"]
+    opened = open_delivery(delivery, consulate_keys[0].private_key)
+    assert opened["kind"] == "consulate_summary"
+    summary = opened["report"]
+    assert summary["nationality"] == "NP" and summary["destination"] == "QA"
+    assert summary["employer"] == "Al Example Trading"
+    assert "document_retention" in summary["severity"]
+    assert "Madam" not in json.dumps(summary) and "+97455123456" not in json.dumps(summary)
+    assert b"Madam" not in delivery
+    with pytest.raises(PartnerToolError):  # the partner's key cannot open it
+        open_delivery(delivery, partner_keys[0].private_key)

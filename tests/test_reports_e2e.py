@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 
 from bot.countries import country_name
 from bot.reports import crypto
-from bot.reports.partner_tools import send_reply, signed_reply
+from bot.reports.partner_tools import open_delivery, send_reply, signed_reply
 from bot.servers import MODEL, free_port, post_message, running_bot
 
 pytestmark = pytest.mark.model
@@ -48,12 +49,19 @@ FOLLOW_UP = {
 }
 
 
+CONSULATE_KEYS = crypto.new_partner_keys()
+
+
 class FakePartner(BaseHTTPRequestHandler):
-    received: list[tuple[bytes, dict]] = []
+    received: list[tuple[bytes, dict]] = []  # reports
+    summaries: list[bytes] = []  # what the consulate received
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        FakePartner.received.append((body, dict(self.headers)))
+        if self.path == "/consulate":
+            FakePartner.summaries.append(body)
+        else:
+            FakePartner.received.append((body, dict(self.headers)))
         self.send_response(200)
         self.end_headers()
 
@@ -74,7 +82,10 @@ def setup(tmp_path_factory):
         "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
         "countries": ["QA"], "categories": ["*"], "languages": ["en"],
         "public_key": encryption.public_key, "verify_key": signing.public_key,
-        "webhook_url": f"http://127.0.0.1:{port}/reports"}]}), encoding="utf-8")
+        "webhook_url": f"http://127.0.0.1:{port}/reports"}], "consulates": [{
+        "id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
+        "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
+        "webhook_url": f"http://127.0.0.1:{port}/consulate"}]}), encoding="utf-8")
     with running_bot(workdir, extra_env={"BOT_OUTBOX_INTERVAL": "0.5"}) as url:
         yield url, workdir, encryption, signing
     server.shutdown()
@@ -85,8 +96,6 @@ def _say(url: str, sender: str, text: str) -> str:
 
 
 def _wait_for_delivery(report_marker: str, encryption) -> dict:
-    import time
-
     for _ in range(40):
         for body, headers in FakePartner.received:
             payload = json.loads(body)
@@ -178,6 +187,41 @@ def test_an_account_showing_danger_gets_emergency_contacts_and_the_report_goes_o
     assert text.rstrip().endswith("1. Yes\n2. No\nReply with a number.")  # the consulate
     assert "consulate" in text
     assert "not sent" in _say(url, sender, "stop")
+
+
+def test_a_consented_summary_reaches_the_consulate_of_the_workers_country(setup):
+    url, _workdir, _encryption, _signing = setup
+    sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
+    marker = f"marker{uuid.uuid4().hex[:8]}"
+    _say(url, sender, START["en"])
+    for step in ["2", "Qatar", "Al Wakrah", "Example Cleaning Co", "since March", "2",
+                 f"{marker} the madam keeps my passport in her cupboard"]:
+        _say(url, sender, step)
+    text = _say(url, sender, "1")  # yes, the consulate may get a summary
+    assert "Which country are you from?" in text  # asked only now, because it is needed
+    _say(url, sender, "Nepal")
+    _say(url, sender, "0")  # no contact
+    text = _say(url, sender, "1")  # send
+    assert "goes to Embassy of Nepal, Doha" in text
+    code = CODE.search(text).group()
+
+    # Typed alone, from another phone, the code is understood whatever it looks like.
+    text = _say(url, f"+97455{uuid.uuid4().int % 10**6:06d}", code.lower().replace("-", " "))
+    assert "Your report was" in text or "The partner organisation has answered" in text
+
+    for _ in range(40):
+        opened = [open_delivery(body, CONSULATE_KEYS[0].private_key)
+                  for body in FakePartner.summaries]
+        summary = next((o["report"] for o in opened if o["report"]["employer"] ==
+                        "Example Cleaning Co"), None)
+        if summary:
+            break
+        time.sleep(0.5)
+    assert summary, "the summary never reached the consulate"
+    assert summary["nationality"] == "NP" and summary["categories"] == ["passport_kept"]
+    assert "document_retention" in summary["severity"]
+    assert not any(marker.encode() in body for body in FakePartner.summaries)
+    assert all(marker not in json.dumps(o) for o in opened)
 
 
 def test_stop_cancels_a_report_and_nothing_is_stored(setup):

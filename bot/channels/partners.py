@@ -27,7 +27,7 @@ from bot.reports import crypto
 from bot.reports.db import session_scope, today
 from bot.reports.outbox import deliver_due
 from bot.reports.partners import PartnerRegistryError
-from bot.reports.runtime import partners, signing_key
+from bot.reports.runtime import consulates, partners, signing_key
 from bot.reports.service import add_reply, expire
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ SIGNATURE_HEADER = "X-Partner-Signature"
 def run_outbox_once() -> int:
     """Deliver what is due and delete what has expired; returns deliveries made."""
     try:
-        registry = partners()
+        registry = partners() + consulates()
     except PartnerRegistryError as exc:
         log.error("partner registry refused, nothing delivered: %s", exc)
         return 0

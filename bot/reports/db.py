@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_URL = f"sqlite:///{ROOT / 'reports.db'}"
 Base = declarative_base()
+REPORT_DELIVERY = "report"
+SUMMARY_DELIVERY = "consulate_summary"
 
 
 class Report(Base):
@@ -66,11 +68,15 @@ class Reply(Base):
 
 
 class OutboxItem(Base):
+    """One delivery: the report to its partner, or a summary to a consulate."""
+
     __tablename__ = "outbox"
 
     id = Column(Integer, primary_key=True)
     report_id = Column(String(32), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
     partner_id = Column(String(100), nullable=False)
+    kind = Column(String(20), nullable=False, default=REPORT_DELIVERY)
+    sealed_payload = Column(LargeBinary)  # a summary, sealed to the consulate; gone once sent
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(Integer, nullable=False, default=0)  # unix seconds
     last_error = Column(String(200))

@@ -1,4 +1,5 @@
-"""Delivering reports to partners: signed webhooks, retried until they arrive."""
+"""Delivering reports to partners, and consented summaries to consulates: signed
+webhooks, retried until they arrive."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.reports import crypto
-from bot.reports.db import OutboxItem, Report
+from bot.reports.db import SUMMARY_DELIVERY, OutboxItem, Report
 from bot.reports.partners import Partner
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
 def payload(report: Report) -> bytes:
     """What a partner receives: the sealed body, and what routing needs in clear."""
     return json.dumps({
-        "report_id": report.id, "destination": report.destination,
+        "kind": "report", "report_id": report.id, "destination": report.destination,
         "categories": report.categories.split(","),
         "severity": [flag for flag in report.severity.split(",") if flag],
         "created_on": report.created_on.isoformat(),
@@ -43,9 +44,21 @@ def payload(report: Report) -> bytes:
     }).encode("utf-8")
 
 
+def summary_payload(item: OutboxItem, report: Report) -> bytes:
+    """What a consulate receives: the sealed summary; no way to answer or trace it."""
+    return json.dumps({
+        "kind": SUMMARY_DELIVERY, "summary_id": item.id,
+        "created_on": report.created_on.isoformat(),
+        "sealed_body": crypto.b64(item.sealed_payload),
+    }).encode("utf-8")
+
+
 def deliver_due(session: Session, partners: list[Partner], signing_key: bytes,
                 today: date, now: float | None = None, post: Post = http_post) -> int:
-    """Try every delivery that is due; return how many arrived."""
+    """Try every delivery that is due; return how many arrived.
+
+    ``partners`` are all registered recipients, partners and consulates alike.
+    """
     now = now or time.time()
     by_id = {partner.id: partner for partner in partners}
     due = session.execute(select(OutboxItem).where(
@@ -56,7 +69,8 @@ def deliver_due(session: Session, partners: list[Partner], signing_key: bytes,
         report = session.get(Report, item.report_id)
         if partner is None or report is None:
             continue  # partner unregistered: the item waits, it is never sent elsewhere
-        body = payload(report)
+        summary = item.kind == SUMMARY_DELIVERY
+        body = summary_payload(item, report) if summary else payload(report)
         headers = {"Content-Type": "application/json",
                    SIGNATURE_HEADER: crypto.sign(signing_key, body)}
         try:
@@ -68,7 +82,10 @@ def deliver_due(session: Session, partners: list[Partner], signing_key: bytes,
         if error is None:
             item.delivered_on = today
             item.last_error = None
-            report.status = "delivered" if report.status == "received" else report.status
+            if summary:
+                item.sealed_payload = None  # the consulate has it; we keep no copy
+            elif report.status == "received":
+                report.status = "delivered"
             delivered += 1
         else:
             item.last_error = error

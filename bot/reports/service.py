@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.reports import crypto
-from bot.reports.db import CodeAttempt, OutboxItem, Reply, Report
-from bot.reports.partners import Partner, route
+from bot.reports.db import SUMMARY_DELIVERY, CodeAttempt, OutboxItem, Reply, Report
+from bot.reports.partners import Partner, route, route_consulate
 
 RETENTION_DAYS = 180
 MAX_FAILED_ATTEMPTS = 5
@@ -37,6 +37,7 @@ class ReportDraft:
     when: str | None = None
     contact: str | None = None
     consent_consulate: bool = False
+    nationality: str | None = None  # only asked for, and used, to find the consulate
     minor: bool = False
     language: str = "en"
 
@@ -49,17 +50,27 @@ class ReportDraft:
     def in_danger(self) -> bool:
         return bool(DANGER_CATEGORIES & set(self.categories))
 
+    def summary(self) -> dict[str, object]:
+        """What a consulate may see: the facts of the case, not the account or a contact."""
+        return {"categories": self.categories, "destination": self.destination,
+                "city": self.city, "employer": self.employer, "when": self.when,
+                "nationality": self.nationality, "minor": self.minor,
+                "severity": self.severity()}
+
 
 @dataclass(frozen=True)
 class Submission:
     code: str
     report_id: str
     partner: Partner
+    consulate: Partner | None = None  # set when a summary was queued for it
 
 
 def submit(session: Session, draft: ReportDraft, partners: list[Partner],
-           today: date, retention_days: int = RETENTION_DAYS) -> Submission | None:
-    """Store the report sealed to the partner that covers it, and queue its delivery.
+           today: date, retention_days: int = RETENTION_DAYS,
+           consulates: list[Partner] | None = None) -> Submission | None:
+    """Store the report sealed to the partner that covers it, and queue its delivery;
+    with the reporter's consent, queue a summary sealed to their consulate too.
 
     Returns None when no registered partner covers it: then nothing is stored.
     """
@@ -81,8 +92,16 @@ def submit(session: Session, draft: ReportDraft, partners: list[Partner],
     session.add(report)
     session.add(OutboxItem(report_id=report.id, partner_id=partner.id, attempts=0,
                            next_attempt_at=0))
+    consulate = None
+    if draft.consent_consulate:
+        consulate = route_consulate(consulates or [], draft.nationality, draft.destination)
+    if consulate is not None:
+        summary = json.dumps(draft.summary(), ensure_ascii=False).encode("utf-8")
+        session.add(OutboxItem(report_id=report.id, partner_id=consulate.id, attempts=0,
+                               next_attempt_at=0, kind=SUMMARY_DELIVERY,
+                               sealed_payload=crypto.seal(consulate.public_key, summary)))
     session.flush()
-    return Submission(code, report.id, partner)
+    return Submission(code, report.id, partner, consulate)
 
 
 def _unused_code(session: Session) -> str:
