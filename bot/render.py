@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.i18n import Translator
 
-BUTTON_CHANNELS = frozenset({"telegram"})
+BUTTON_CHANNELS = frozenset({"telegram", "web"})
 SHORT_CHANNELS = frozenset({"sms"})
 
 
