@@ -15,6 +15,7 @@ import pytest
 
 from bot.channels.telegram import SECRET_HEADER, TEXT_ONLY
 from bot.channels.telegram_poll import poll
+from bot.content import load_content
 from bot.i18n import translator
 from bot.servers import CHANNELS, MODEL, running_bot
 from tests.fake_telegram import TOKEN, Call, FakeTelegram, running_fake_telegram
@@ -147,6 +148,24 @@ def test_a_fee_question_in_nepali_is_answered_with_its_source(bot):
     title = ne.gettext("Recruitment fees", domain="content")
     assert replies[0].params["text"] == ne.gettext("About: {topic}").format(topic=title)
     assert "ILO Private Employment Agencies Convention, 1997 (No. 181)" in texts(replies)
+
+
+def test_a_conversation_in_tagalog_ends_with_the_philippine_fee_rule(bot):
+    user = User(bot, language_code="fil")
+    tl = translator("tl")
+    replies = user.says("/start")
+    assert replies[0].params["text"] == tl.gettext(
+        "Hello! I give free and confidential information about the rights of migrant workers.")
+    replies = user.says("Pinay po ako, papuntang Saudi. Magkano ang puwedeng singilin ng "
+                        "agency sa akin?")
+    content, _errors = load_content()
+    [fee_cap] = [fact for fact in content.countries["PH"].facts["recruitment_fees"]
+                 if fact.id == "ph_fee_cap_one_month"]
+    answer = texts(replies)
+    assert replies[0].params["text"] == tl.gettext("About: {topic}").format(
+        topic=tl.gettext("Recruitment fees", domain="content"))
+    assert tl.gettext(fee_cap.text, domain="content") in answer
+    assert fee_cap.source.title in answer
 
 
 def test_help_and_language_commands(bot):
