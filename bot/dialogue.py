@@ -30,6 +30,7 @@ LANGUAGE = "language"
 LANGUAGE_CHOSEN = "language_chosen"
 PENDING_TOPIC = "pending_topic"
 MENU = "menu"
+REQUESTED_SLOT = "requested_slot"  # Rasa's: the question a form is waiting for
 
 _QUESTIONS = {
     "origin": N_("Which country are you from?"),
@@ -65,6 +66,8 @@ def resolve_language(turn: Turn) -> str:
     current = turn.slots.get(LANGUAGE)
     if turn.slots.get(LANGUAGE_CHOSEN) and current in languages.CODES:
         return current
+    if turn.slots.get(REQUESTED_SLOT) and current in languages.CODES:
+        return current  # a form's answers (a city, a name) say nothing of the language
     identification = turn.identification or {}
     guess = identification.get("language")
     hint = languages.normalise(turn.language_hint)

@@ -64,6 +64,41 @@ def test_redacted_bot_event_and_sealed_personal_slots(tmp_path, monkeypatch):
     tracker_store._slot_box.cache_clear()
 
 
+def test_sealed_answers_outlive_one_cleared_answer_and_go_with_the_last(tmp_path, monkeypatch):
+    import asyncio
+    import sqlite3
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("BOT_SECRETS_DIR", str(tmp_path / "secrets"))
+    tracker_store._slot_box.cache_clear()
+    domain = Domain.from_file(ROOT / "domain.yml")
+    store = tracker_store.RedactingSQLTrackerStore(domain, db=str(tmp_path / "tracker.db"))
+
+    def turn(tracker, *slots):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered("...", intent={"name": "inform", "confidence": 1.0}))
+        for name, value in slots:
+            tracker.update(SlotSet(name, value))
+        asyncio.run(store.save(tracker))
+        return asyncio.run(store.retrieve("someone"))
+
+    tracker = DialogueStateTracker.from_events("someone", [], domain.slots)
+    tracker = turn(tracker, ("report_category", "confinement"), ("report_city", "Al Khor"))
+    tracker = turn(tracker, ("report_city", None))  # to be asked again
+    assert tracker.get_slot("report_category") == "confinement"
+    tracker = turn(tracker, ("report_category", None))  # sent or cancelled: all cleared
+    rows = sqlite3.connect(tmp_path / "tracker.db").execute(
+        "select count(*) from events where type_name = 'slot' and data like '%sealed%'"
+    ).fetchone()[0]
+    assert rows == 0
+    tracker_store._slot_box.cache_clear()
+
+
 @pytest.mark.model
 def test_anonymity_audit_of_every_file_the_servers_write(tmp_path: Path):
     """Talk to the bot as a phone number, then search every store and log for it."""

@@ -77,8 +77,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self._delete(tracker.sender_id, lambda row: True)
             return
         await super().save(tracker)
-        if _this_turn_sets(tracker, lambda e: e.key in REPORT_SLOTS and e.value is None):
-            # The report was sent or cancelled: its sealed answers go too.
+        if _this_turn_sets(tracker, lambda e: e.key in REPORT_SLOTS and e.value is None) \
+                and all(tracker.get_slot(slot) is None for slot in REPORT_SLOTS):
+            # The report was sent or cancelled (an answer cleared to be asked again
+            # leaves the others in place): its sealed answers go too.
             self._delete(tracker.sender_id, _is_sealed_slot_row)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
