@@ -36,6 +36,19 @@ CATEGORY_LABELS = {
     "other": N_("Something else"),
 }
 YES_NO_SLOTS = ("report_minor", "report_consulate", "report_consent")
+FIX = "fix"  # the consent question's third choice: change an answer first
+FIX_LABELS = {
+    "report_category": N_("What happened"),
+    "report_destination": N_("Country"),
+    "report_city": N_("City or area"),
+    "report_employer": N_("Employer or recruiter"),
+    "report_when": N_("When"),
+    "report_minor": N_("Under 18"),
+    "report_account": N_("Your account"),
+    "report_consulate": N_("Summary to the consulate"),
+    "report_origin": N_("Your country"),
+    "report_contact": N_("How to contact you"),
+}
 OPTIONAL_SLOTS = ("report_city", "report_employer", "report_when", "report_contact")
 SKIP = "-"
 MIN_ACCOUNT_CHARS = 10
@@ -54,16 +67,21 @@ QUESTIONS = {
     "report_origin": N_("Which country are you from?"),
     "report_contact": N_("If the organisation may contact you, write a safe way to reach you. "
                          "Reply 0 to stay anonymous."),
+    "report_fix": N_("Which answer do you want to change?"),
     "report_consent": N_("Send this report to a partner organisation that helps workers? It "
                          "is never shared with immigration or police."),
 }
 
 
 def required_slots(domain_slots: list[str], slots: dict[str, Any]) -> list[str]:
-    """The form's questions: the nationality only when it is needed for the consulate."""
-    if slots.get("report_consulate"):
-        return list(domain_slots)
-    return [slot for slot in domain_slots if slot != "report_origin"]
+    """The form's questions: the nationality only when it is needed for the consulate,
+    and "which answer?" only when the reporter asked to change one."""
+    skipped = set()
+    if not slots.get("report_consulate"):
+        skipped.add("report_origin")
+    if slots.get("report_consent") != FIX:
+        skipped.add("report_fix")
+    return [slot for slot in domain_slots if slot not in skipped]
 
 
 def ask(slot: str) -> dialogue.Handler:
@@ -77,6 +95,14 @@ def ask(slot: str) -> dialogue.Handler:
             conversation.say(question, conversation.country_menu("destination"))
         elif slot == "report_origin":
             conversation.say(question, conversation.country_menu("origin"))
+        elif slot == "report_fix":
+            answered = [name for name in FIX_LABELS if conversation.turn.slots.get(name)
+                        is not None]
+            conversation.say(question, [Choice(f"{FIX}:{name}", _(FIX_LABELS[name]))
+                                        for name in answered])
+        elif slot == "report_consent":
+            conversation.say(question, [Choice("yes", _("Yes")), Choice("no", _("No")),
+                                        Choice(FIX, _("Change an answer"))])
         elif slot in YES_NO_SLOTS:
             conversation.say(question, [Choice("yes", _("Yes")), Choice("no", _("No"))])
         else:
@@ -113,6 +139,16 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
             return {slot: found[0]}
         conversation.say(_("Sorry, I did not recognise the country."))
         return {slot: None}
+    if slot == "report_fix":
+        target = choice.split(":", 1)[1] if choice and choice.startswith(f"{FIX}:") else None
+        if target in FIX_LABELS:
+            # Clearing the answer makes the form ask it again, then ask for consent again.
+            return {slot: None, target: None, "report_consent": None}
+        conversation.say(_("Please reply with a number from 1 to {count}.").format(
+            count=len(menu)))
+        return {slot: None}
+    if slot == "report_consent" and choice == FIX:
+        return {slot: FIX}
     if slot in YES_NO_SLOTS:
         intent = conversation.turn.intent
         if choice in ("yes", "no") or intent in ("affirm", "deny"):
@@ -142,7 +178,7 @@ def submit_report(conversation: dialogue.Conversation) -> None:
     _ = conversation._
     slots = conversation.turn.slots
     cleared = {slot: None for slot in REPORT_SLOTS}
-    if not slots.get("report_consent"):
+    if slots.get("report_consent") is not True:
         conversation.say(_("Your report was not sent, and your answers were deleted."))
         _clear(conversation, cleared)
         return

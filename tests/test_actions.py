@@ -235,3 +235,27 @@ def test_an_account_that_reads_as_danger_gets_emergency_contacts_first(domain):
     tracker.events.append({"event": "slot", "name": "report_account", "value": calm})
     messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
     assert validated["report_account"] == calm and messages == []
+
+
+def test_report_questions_adapt_to_the_answers():
+    from bot.report_dialogue import required_slots
+    from bot.reports import REPORT_SLOTS
+
+    plain = required_slots(list(REPORT_SLOTS), {})
+    assert "report_origin" not in plain and "report_fix" not in plain
+    assert "report_origin" in required_slots(list(REPORT_SLOTS), {"report_consulate": True})
+    fixing = required_slots(list(REPORT_SLOTS), {"report_consent": "fix"})
+    assert fixing[-2:] == ["report_fix", "report_consent"]
+
+
+def test_choosing_an_answer_to_change_clears_it_and_the_consent(domain):
+    slots = {"language": "en", "requested_slot": "report_fix", "report_consent": "fix",
+             "report_category": "other", "report_destination": "QA", "report_city": "Al Khor",
+             "report_employer": "-", "report_when": "-", "report_minor": False,
+             "report_account": "no salary since May", "report_consulate": False,
+             "report_contact": "-", "menu": ["fix:report_category", "fix:report_city"]}
+    tracker = make_tracker("2", "choose_option", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_fix", "value": "2"})
+    _messages, events = run_action(actions.ValidateReportForm, tracker, domain)
+    assert events["report_city"] is None and events["report_consent"] is None
+    assert events["requested_slot"] == "report_city"  # asked again, then consent again

@@ -224,6 +224,27 @@ def test_a_consented_summary_reaches_the_consulate_of_the_workers_country(setup)
     assert all(marker not in json.dumps(o) for o in opened)
 
 
+def test_an_answer_can_be_changed_before_sending(setup):
+    url, _workdir, encryption, _signing = setup
+    sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
+    marker = f"marker{uuid.uuid4().hex[:8]}"
+    _say(url, sender, START["en"])
+    for step in ["1", "Qatar", "Al Khor", "0", "0", "2", f"{marker} no salary since May",
+                 "2", "0"]:
+        text = _say(url, sender, step)
+    assert "3. Change an answer" in text  # the consent question
+    text = _say(url, sender, "3")
+    assert "Which answer do you want to change?" in text
+    city = next(line.split(".")[0] for line in text.splitlines() if "City or area" in line)
+    assert "In which city or area?" in _say(url, sender, city)
+    text = _say(url, sender, "Al Wakrah")
+    assert "Send this report" in text  # everything else is kept: straight back to consent
+    assert CODE.search(_say(url, sender, "1"))
+    delivered = _wait_for_delivery(marker, encryption)
+    assert delivered["report"]["city"] == "Al Wakrah"
+    assert delivered["report"]["account"] == f"{marker} no salary since May"
+
+
 def test_stop_cancels_a_report_and_nothing_is_stored(setup):
     url, workdir, _encryption, _signing = setup
     sender = f"+97455{uuid.uuid4().int % 10**6:06d}"

@@ -7,7 +7,8 @@ linked to no channel identifier or pseudonym.
 
 # The report form's slots, in the order they are asked (domain.yml: report_form).
 # report_origin is asked only when the reporter wants their consulate to get a summary
-# and has not said where they are from (see bot.report_dialogue.required_slots).
+# and has not said where they are from; report_fix only when they want to change an
+# answer before sending (see bot.report_dialogue.required_slots).
 REPORT_SLOTS = ("report_category", "report_destination", "report_city", "report_employer",
                 "report_when", "report_minor", "report_account", "report_consulate",
-                "report_origin", "report_contact", "report_consent")
+                "report_origin", "report_contact", "report_fix", "report_consent")
