@@ -22,6 +22,7 @@ from bot.channels.web import (
     parse_body,
 )
 from bot.i18n import translator
+from bot.privacy import default_pseudonymiser
 from bot.render import Choice, Reply, choice_payload, render
 
 SESSION = "0123456789abcdef0123456789abcdef"
@@ -153,9 +154,9 @@ def test_bot_messages_keep_only_text_and_buttons():
 @pytest.fixture
 def secrets_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("BOT_SECRETS_DIR", str(tmp_path))
-    web.default_pseudonymiser.cache_clear()
+    default_pseudonymiser.cache_clear()
     yield tmp_path
-    web.default_pseudonymiser.cache_clear()
+    default_pseudonymiser.cache_clear()
 
 
 def webhook(raw: bytes, handler=None) -> tuple[int, dict, list[UserMessage]]:

@@ -31,14 +31,40 @@ class InvalidMessage(ValueError):
     """The request cannot be a message; the text says why (and holds no content)."""
 
 
-def parse_body(raw: bytes) -> tuple[str, str, dict[str, Any]]:
-    """(sender, text, metadata) from a request body, or :class:`InvalidMessage`."""
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object, or :class:`InvalidMessage`."""
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidMessage("the body must be a JSON object in UTF-8") from exc
     if not isinstance(body, dict):
         raise InvalidMessage("the body must be a JSON object")
+    return body
+
+
+async def run_turn(channel: str, raw_id: str, text: str, metadata: dict[str, Any],
+                   on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                   ) -> list[dict[str, Any]] | None:
+    """The bot's replies to one message from ``raw_id``, which Rasa sees only as its
+    pseudonym; None if anything failed (logged by error class, never with content)."""
+    collector = CollectingOutputChannel()
+    try:
+        pseudonym = default_pseudonymiser().pseudonym(channel, raw_id)
+        await on_new_message(UserMessage(text, collector, pseudonym, input_channel=channel,
+                                         metadata=metadata))
+    except Exception as exc:  # noqa: BLE001 - the client gets a retryable answer
+        log.error("%s: message handling failed: %s", channel, type(exc).__name__)
+        return None
+    return collector.messages
+
+
+def unavailable() -> HTTPResponse:
+    return response.json({"error": "temporarily unavailable, try again"}, status=503)
+
+
+def parse_body(raw: bytes) -> tuple[str, str, dict[str, Any]]:
+    """(sender, text, metadata) from a request body, or :class:`InvalidMessage`."""
+    body = json_object(raw)
     sender = body.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         raise InvalidMessage(f"'sender' must be a non-empty string of at most "
@@ -77,15 +103,7 @@ class RestChannel(InputChannel):
             except InvalidMessage as exc:
                 log.info("rest: refused a request: %s", exc)
                 return response.json({"error": str(exc)}, status=400)
-            collector = CollectingOutputChannel()
-            pseudonym = default_pseudonymiser().pseudonym(self.name(), sender)
-            try:
-                await on_new_message(UserMessage(text, collector, pseudonym,
-                                                 input_channel=self.name(), metadata=metadata))
-            except Exception as exc:  # noqa: BLE001 - the client gets a retryable answer
-                log.error("rest: message handling failed: %s", type(exc).__name__)
-                return response.json({"error": "temporarily unavailable, try again"},
-                                     status=503)
-            return response.json(collector.messages)
+            replies = await run_turn(self.name(), sender, text, metadata, on_new_message)
+            return unavailable() if replies is None else response.json(replies)
 
         return webhook

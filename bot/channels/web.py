@@ -17,22 +17,20 @@ the page shows them as text, never as HTML.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import languages
-from bot.channels.rest import MAX_TEXT_CHARS, InvalidMessage
+from bot.channels.rest import MAX_TEXT_CHARS, InvalidMessage, json_object, run_turn, unavailable
 from bot.i18n import N_, translator
-from bot.privacy import default_pseudonymiser
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +58,7 @@ def parse_body(raw: bytes) -> tuple[str, str, dict[str, Any]]:
     """(session, text, metadata) from a request body, or :class:`InvalidMessage`."""
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidMessage(f"the body must be at most {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidMessage("the body must be a JSON object in UTF-8") from exc
-    if not isinstance(body, dict):
-        raise InvalidMessage("the body must be a JSON object")
+    body = json_object(raw)
     session = body.get("session")
     if not isinstance(session, str) or not SESSION_PATTERN.fullmatch(session):
         raise InvalidMessage("'session' must be 16 to 128 characters A-Z a-z 0-9 _ -")
@@ -187,15 +180,10 @@ class WebChannel(InputChannel):
         except InvalidMessage as exc:
             log.info("web: refused a request: %s", exc)
             return response.json({"error": str(exc)}, status=400)
-        collector = CollectingOutputChannel()
-        try:
-            pseudonym = default_pseudonymiser().pseudonym(self.name(), session)
-            await on_new_message(UserMessage(text, collector, pseudonym,
-                                             input_channel=self.name(), metadata=metadata))
-        except Exception as exc:  # noqa: BLE001 - the page gets a retryable answer
-            log.error("web: message handling failed: %s", type(exc).__name__)
-            return response.json({"error": "temporarily unavailable, try again"}, status=503)
-        return response.json({"messages": bot_messages(collector.messages)},
+        replies = await run_turn(self.name(), session, text, metadata, on_new_message)
+        if replies is None:
+            return unavailable()
+        return response.json({"messages": bot_messages(replies)},
                              headers={"Cache-Control": "no-store"})
 
 
