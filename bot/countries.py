@@ -33,6 +33,11 @@ def country_name(code: str, language: str) -> str:
     return languages.get(language).locale.territories.get(code, code)
 
 
+_LATIN_END = r"(?=(?:n|i|s|an|ns|is|es|ese)?(?![a-z]))"
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a]")
+_ARABIC_END = r"(?=(?:ي|ية|يون|يين|يات)?(?![\u0620-\u064a]))"
+
+
 @lru_cache(maxsize=8)
 def _patterns(countries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[re.Pattern, str]]:
     terms: dict[str, str] = {}
@@ -48,10 +53,15 @@ def _patterns(countries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[
     for term in sorted(terms, key=len, reverse=True):
         if len(term) < 3 and term.isascii():
             continue
-        # Latin words need a boundary before them ("india" not in "indiana" is
-        # checked after); other scripts glue prefixes and suffixes to names.
+        # Latin words need a boundary before them and may take an ending of their
+        # people ("qataris", "nepalese") but not more ("indiana"); other scripts
+        # glue prefixes and suffixes to names.
         if term.isascii():
-            pattern = re.compile(r"(?<![a-z])" + re.escape(term) + r"(?![a-z]{3})")
+            pattern = re.compile(r"(?<![a-z])" + re.escape(term) + _LATIN_END)
+        elif _ARABIC_LETTER.match(term[-1]):
+            # Arabic: prefixes glue on ("بالهند"), and so do the adjective endings
+            # ("الهندية"), but not other words ("الهندسة", engineering).
+            pattern = re.compile(re.escape(term) + _ARABIC_END)
         else:
             pattern = re.compile(re.escape(term))
         patterns.append((pattern, terms[term]))
