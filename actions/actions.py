@@ -82,12 +82,6 @@ class ValidateReportForm(FormValidationAction):
         turn = turn_from_tracker(tracker)
         conversation = dialogue.Conversation(turn, CONTENT.current())
         values = report_dialogue.validate(slot, value, conversation)
-        if slot == "report_category" and values.get(slot):
-            # What the conversation already told us is not asked again.
-            for known, answer in (("destination", "report_destination"),
-                                  ("origin", "report_origin")):
-                if tracker.get_slot(known) and not tracker.get_slot(answer):
-                    values[answer] = tracker.get_slot(known)
         _dispatch(dispatcher, conversation.outcome, turn.channel)
         return {**conversation.outcome.slots, **values}
 

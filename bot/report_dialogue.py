@@ -20,7 +20,7 @@ from bot.render import Choice
 from bot.reports import REPORT_SLOTS, service
 from bot.reports.db import session_scope
 from bot.reports.partners import CATEGORIES, PartnerRegistryError
-from bot.reports.runtime import consulates, partners, retention_days
+from bot.reports.runtime import registry, retention_days
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,12 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
     choice = conversation.turn.choice or _menu_choice(text, menu)
     if slot == "report_category":
         if choice and choice.startswith("category:"):
-            return {slot: choice.split(":", 1)[1]}
+            # What the conversation already told us is not asked again.
+            known = {answer: conversation.slots.get(said)
+                     for said, answer in (("destination", "report_destination"),
+                                          ("origin", "report_origin"))
+                     if conversation.slots.get(said) and not conversation.slots.get(answer)}
+            return {slot: choice.split(":", 1)[1], **known}
         conversation.say(_("Please reply with a number from 1 to {count}.").format(
             count=len(CATEGORIES)))
         return {slot: None}
@@ -197,10 +202,10 @@ def submit_report(conversation: dialogue.Conversation) -> None:
     if draft.in_danger():
         dialogue.emergency(conversation)
     try:
-        registry = partners()
+        registered, consulates = registry()
         with session_scope() as session:
-            submission = service.submit(session, draft, registry, conversation.today,
-                                        retention_days(), consulates())
+            submission = service.submit(session, draft, registered, conversation.today,
+                                        retention_days(), consulates)
     except PartnerRegistryError:
         submission = None
     except SQLAlchemyError as exc:

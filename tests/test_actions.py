@@ -259,3 +259,13 @@ def test_choosing_an_answer_to_change_clears_it_and_the_consent(domain):
     _messages, events = run_action(actions.ValidateReportForm, tracker, domain)
     assert events["report_city"] is None and events["report_consent"] is None
     assert events["requested_slot"] == "report_city"  # asked again, then consent again
+
+
+def test_countries_said_earlier_are_not_asked_again_in_the_report(domain):
+    slots = {"language": "en", "requested_slot": "report_category", "origin": "NP",
+             "destination": "QA", "menu": ["category:withheld_wages", "category:other"]}
+    tracker = make_tracker("1", "choose_option", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_category", "value": "1"})
+    _messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
+    assert validated["report_category"] == "withheld_wages"
+    assert validated["report_destination"] == "QA" and validated["report_origin"] == "NP"

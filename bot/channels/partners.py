@@ -27,7 +27,7 @@ from bot.reports import crypto
 from bot.reports.db import session_scope, today
 from bot.reports.outbox import deliver_due
 from bot.reports.partners import PartnerRegistryError
-from bot.reports.runtime import consulates, partners, signing_key
+from bot.reports.runtime import partners, registry, signing_key
 from bot.reports.service import add_reply, expire
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,13 @@ SIGNATURE_HEADER = "X-Partner-Signature"
 def run_outbox_once() -> int:
     """Deliver what is due and delete what has expired; returns deliveries made."""
     try:
-        registry = partners() + consulates()
+        registered, consulates = registry()
+        recipients = registered + consulates
     except PartnerRegistryError as exc:
         log.error("partner registry refused, nothing delivered: %s", exc)
         return 0
     with session_scope() as session:
-        delivered = deliver_due(session, registry, signing_key(), today())
+        delivered = deliver_due(session, recipients, signing_key(), today())
         expired = expire(session, today())
     if delivered or expired:
         log.info("outbox: %d delivered, %d expired", delivered, expired)

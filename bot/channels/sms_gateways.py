@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -18,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import phonenumbers
 
+from bot.channels.rest import InvalidMessage, json_object
 from bot.sms import is_gsm7
 
 MAX_TEXT_CHARS = 5000  # like the REST channel: longer messages are cut
@@ -157,11 +157,9 @@ def africastalking_message(fields: dict[str, list[str]], default_region: str | N
 
 def json_message(body: bytes, default_region: str | None) -> InboundSms:
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidSms("the body must be a JSON object in UTF-8") from exc
-    if not isinstance(data, dict):
-        raise InvalidSms("the body must be a JSON object")
+        data = json_object(body)
+    except InvalidMessage as exc:
+        raise InvalidSms(str(exc)) from exc
     if "from" not in data:
         raise InvalidSms("'from' is missing")
     if "text" not in data:

@@ -59,15 +59,16 @@ class Partner:
 
 def load_partners(path: Path) -> list[Partner]:
     """The organisations that receive reports."""
-    return _load(path)[0]
+    return load_registry(path)[0]
 
 
 def load_consulates(path: Path) -> list[Partner]:
     """The consulates that receive summaries, with the reporter's consent."""
-    return _load(path)[1]
+    return load_registry(path)[1]
 
 
-def _load(path: Path) -> tuple[list[Partner], list[Partner]]:
+def load_registry(path: Path) -> tuple[list[Partner], list[Partner]]:
+    """(partners, consulates), from one reading of the file."""
     if not path.exists():
         return [], []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.privacy import load_or_create_key, secrets_dir
-from bot.reports.partners import Partner, load_consulates, load_partners
+from bot.reports.partners import Partner, load_registry
 from bot.reports.service import RETENTION_DAYS
 
 log = logging.getLogger(__name__)
@@ -19,14 +19,14 @@ def partners_file() -> Path:
     return Path(os.environ.get("BOT_PARTNERS_FILE") or DEFAULT_PARTNERS_FILE)
 
 
+def registry() -> tuple[list[Partner], list[Partner]]:
+    """(partners, consulates), read at each use so that edits apply at once; refused
+    if invalid."""
+    return load_registry(partners_file())
+
+
 def partners() -> list[Partner]:
-    """The registry, read at each use so that edits apply at once; refused if invalid."""
-    return load_partners(partners_file())
-
-
-def consulates() -> list[Partner]:
-    """The consulates that take summaries, read like :func:`partners`."""
-    return load_consulates(partners_file())
+    return registry()[0]
 
 
 def retention_days() -> int:
