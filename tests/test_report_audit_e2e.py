@@ -13,41 +13,27 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import yaml
 
-from bot.channels.telegram import SECRET_HEADER
 from bot.reports import crypto
-from bot.servers import CHANNELS, MODEL, free_port, post_message, running_bot
+from bot.servers import CHANNELS, MODEL, post_message, running_bot
+from tests.fake_partner import running_fake_partner
 from tests.fake_telegram import TOKEN, running_fake_telegram
-from tests.test_telegram_e2e import User, texts
+from tests.test_telegram_e2e import SECRET as TELEGRAM_SECRET
+from tests.test_telegram_e2e import Bot, User, texts
 
 pytestmark = pytest.mark.model
 
 SMS_SECRET = uuid.uuid4().hex
-TELEGRAM_SECRET = "audit_" + uuid.uuid4().hex
 PARTNER_KEYS = crypto.new_partner_keys()
 # The same answers on every channel; only the account (and so the marker) differs.
 STEPS = ["I want to report my employer for abuse", "1", "Qatar", "0", "0", "0", "2",
          None, "2", "0", "1"]
-
-
-class Partner(BaseHTTPRequestHandler):
-    received: list[bytes] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        Partner.received.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +41,20 @@ def servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     workdir = tmp_path_factory.mktemp("audit")
-    port = free_port()
-    partner = HTTPServer(("127.0.0.1", port), Partner)
-    threading.Thread(target=partner.serve_forever, daemon=True).start()
-    (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
-        "id": "helpline", "name": "Migrant Helpline", "kind": "ngo", "countries": ["QA"],
-        "categories": ["*"], "languages": ["en"], "public_key": PARTNER_KEYS[0].public_key,
-        "verify_key": PARTNER_KEYS[1].public_key,
-        "webhook_url": f"http://127.0.0.1:{port}/reports"}]}), encoding="utf-8")
     credentials = (CHANNELS + "bot.channels.web.WebChannel:\n"
                    "bot.channels.telegram.TelegramChannel:\n"
                    "bot.channels.sms.SmsChannel:\n  default_region: NP\n")
-    with running_fake_telegram() as fake:
+    with running_fake_partner() as partner, running_fake_telegram() as fake:
+        (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
+            "id": "helpline", "name": "Migrant Helpline", "kind": "ngo", "countries": ["QA"],
+            "categories": ["*"], "languages": ["en"],
+            "public_key": PARTNER_KEYS[0].public_key, "verify_key": PARTNER_KEYS[1].public_key,
+            "webhook_url": f"{partner.url}/reports"}]}), encoding="utf-8")
         env = {"BOT_SMS_SECRET": SMS_SECRET, "BOT_TELEGRAM_TOKEN": TOKEN,
                "BOT_TELEGRAM_SECRET": TELEGRAM_SECRET, "BOT_TELEGRAM_API_URL": fake.api_url,
                "BOT_OUTBOX_INTERVAL": "0.5"}
         with running_bot(workdir, credentials=credentials, extra_env=env) as url:
-            yield url, fake, workdir
-    partner.shutdown()
+            yield url, fake, partner, workdir
 
 
 def _post_json(url: str, body: dict, headers: dict[str, str] | None = None) -> dict | list:
@@ -91,7 +73,7 @@ def _report(say, account: str) -> str:
 
 
 def test_reports_through_every_channel_leave_no_identifier_or_text_behind(servers):
-    url, fake, workdir = servers
+    url, fake, partner, workdir = servers
     marker = uuid.uuid4().hex[:10]
     accounts = {channel: f"{channel}{marker} my madam keeps my salary and shouts"
                 for channel in ("rest", "web", "sms", "telegram")}
@@ -111,7 +93,7 @@ def test_reports_through_every_channel_leave_no_identifier_or_text_behind(server
                             {"X-Bot-Secret": SMS_SECRET})
         return "\n".join(message["text"] for message in answer["messages"])
 
-    telegram_user = User(_TelegramBot(url, fake), language_code="en")
+    telegram_user = User(Bot(url, fake, workdir), language_code="en")
 
     def telegram(text: str) -> str:
         return texts(telegram_user.says(text))
@@ -123,11 +105,11 @@ def test_reports_through_every_channel_leave_no_identifier_or_text_behind(server
 
     # The reports were really made and delivered: the audit below is not vacuous.
     deadline = time.monotonic() + 60
-    while len(Partner.received) < 4 and time.monotonic() < deadline:
+    while len(partner.bodies("/reports")) < 4 and time.monotonic() < deadline:
         time.sleep(0.5)
     opened = [json.loads(crypto.unseal(PARTNER_KEYS[0].private_key,
                                        crypto.unb64(json.loads(body)["sealed_body"])))
-              for body in Partner.received]
+              for body in partner.bodies("/reports")]
     assert sorted(report["account"] for report in opened) == sorted(accounts.values())
     rows = sqlite3.connect(workdir / "reports.db").execute(
         "select count(*) from reports").fetchone()[0]
@@ -143,20 +125,6 @@ def test_reports_through_every_channel_leave_no_identifier_or_text_behind(server
             for form in (secret.encode("utf-8"), secret.encode("utf-16-le"),
                          secret.encode().hex().encode(), secret.encode().hex().upper().encode()):
                 assert form not in content, f"{secret!r} found in {path.name}"
-    for body in Partner.received:  # what left the server: sealed, and no identifiers
+    for body in partner.bodies("/reports"):  # what left the server: sealed, and no identifiers
         for secret in secrets:
             assert secret.encode() not in body
-
-
-class _TelegramBot:
-    """What tests.test_telegram_e2e.User needs: the webhook and the fake Bot API."""
-
-    def __init__(self, url: str, fake) -> None:
-        self.url, self.fake = url, fake
-
-    def post(self, body: bytes) -> int:
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/telegram/webhook", data=body,
-            headers={"Content-Type": "application/json", SECRET_HEADER: TELEGRAM_SECRET})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,8 @@ import yaml
 from bot.countries import country_name
 from bot.reports import crypto
 from bot.reports.partner_tools import open_delivery, send_reply, signed_reply
-from bot.servers import MODEL, free_port, post_message, running_bot
+from bot.servers import MODEL, post_message, running_bot
+from tests.fake_partner import FakePartner, running_fake_partner
 
 pytestmark = pytest.mark.model
 CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
@@ -52,52 +51,38 @@ FOLLOW_UP = {
 CONSULATE_KEYS = crypto.new_partner_keys()
 
 
-class FakePartner(BaseHTTPRequestHandler):
-    received: list[tuple[bytes, dict]] = []  # reports
-    summaries: list[bytes] = []  # what the consulate received
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.path == "/consulate":
-            FakePartner.summaries.append(body)
-        else:
-            FakePartner.received.append((body, dict(self.headers)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
+@pytest.fixture(scope="module")
+def partner():
+    with running_fake_partner() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, partner):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train`")
     workdir = tmp_path_factory.mktemp("reports")
-    port = free_port()
-    server = HTTPServer(("127.0.0.1", port), FakePartner)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     encryption, signing = crypto.new_partner_keys()
     (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
         "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
         "countries": ["QA"], "categories": ["*"], "languages": ["en"],
         "public_key": encryption.public_key, "verify_key": signing.public_key,
-        "webhook_url": f"http://127.0.0.1:{port}/reports"}], "consulates": [{
+        "webhook_url": f"{partner.url}/reports"}], "consulates": [{
         "id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
         "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
-        "webhook_url": f"http://127.0.0.1:{port}/consulate"}]}), encoding="utf-8")
+        "webhook_url": f"{partner.url}/consulate"}]}), encoding="utf-8")
     with running_bot(workdir, extra_env={"BOT_OUTBOX_INTERVAL": "0.5"}) as url:
         yield url, workdir, encryption, signing
-    server.shutdown()
 
 
 def _say(url: str, sender: str, text: str) -> str:
     return "\n".join(reply.get("text", "") for reply in post_message(url, sender, text))
 
 
-def _wait_for_delivery(report_marker: str, encryption) -> dict:
+def _wait_for_delivery(partner: FakePartner, report_marker: str, encryption) -> dict:
     for _ in range(40):
-        for body, headers in FakePartner.received:
+        for delivery in [d for d in partner.received if d.path == "/reports"]:
+            body, headers = delivery.body, delivery.headers
             payload = json.loads(body)
             report = json.loads(crypto.unseal(encryption.private_key,
                                               crypto.unb64(payload["sealed_body"])))
@@ -108,7 +93,7 @@ def _wait_for_delivery(report_marker: str, encryption) -> dict:
 
 
 @pytest.mark.parametrize("language", sorted(START))
-def test_report_made_delivered_answered_and_followed_up(setup, language):
+def test_report_made_delivered_answered_and_followed_up(setup, partner, language):
     url, workdir, encryption, signing = setup
     sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
     marker = f"marker{uuid.uuid4().hex[:8]}"
@@ -123,7 +108,7 @@ def test_report_made_delivered_answered_and_followed_up(setup, language):
     assert code, text
     assert "Gulf Workers Helpline" in text
 
-    delivered = _wait_for_delivery(marker, encryption)
+    delivered = _wait_for_delivery(partner, marker, encryption)
     assert delivered["report"]["destination"] == "QA"
     assert delivered["payload"]["categories"] == ["withheld_wages"]
     signature_key = (workdir / "secrets" / "webhook-signing.key").read_bytes()
@@ -189,7 +174,7 @@ def test_an_account_showing_danger_gets_emergency_contacts_and_the_report_goes_o
     assert "not sent" in _say(url, sender, "stop")
 
 
-def test_a_consented_summary_reaches_the_consulate_of_the_workers_country(setup):
+def test_a_consented_summary_reaches_the_consulate_of_the_workers_country(setup, partner):
     url, _workdir, _encryption, _signing = setup
     sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
     marker = f"marker{uuid.uuid4().hex[:8]}"
@@ -211,7 +196,7 @@ def test_a_consented_summary_reaches_the_consulate_of_the_workers_country(setup)
 
     for _ in range(40):
         opened = [open_delivery(body, CONSULATE_KEYS[0].private_key)
-                  for body in FakePartner.summaries]
+                  for body in partner.bodies("/consulate")]
         summary = next((o["report"] for o in opened if o["report"]["employer"] ==
                         "Example Cleaning Co"), None)
         if summary:
@@ -220,11 +205,11 @@ def test_a_consented_summary_reaches_the_consulate_of_the_workers_country(setup)
     assert summary, "the summary never reached the consulate"
     assert summary["nationality"] == "NP" and summary["categories"] == ["passport_kept"]
     assert "document_retention" in summary["severity"]
-    assert not any(marker.encode() in body for body in FakePartner.summaries)
+    assert not any(marker.encode() in body for body in partner.bodies("/consulate"))
     assert all(marker not in json.dumps(o) for o in opened)
 
 
-def test_an_answer_can_be_changed_before_sending(setup):
+def test_an_answer_can_be_changed_before_sending(setup, partner):
     url, _workdir, encryption, _signing = setup
     sender = f"+97455{uuid.uuid4().int % 10**6:06d}"
     marker = f"marker{uuid.uuid4().hex[:8]}"
@@ -240,7 +225,7 @@ def test_an_answer_can_be_changed_before_sending(setup):
     text = _say(url, sender, "Al Wakrah")
     assert "Send this report" in text  # everything else is kept: straight back to consent
     assert CODE.search(_say(url, sender, "1"))
-    delivered = _wait_for_delivery(marker, encryption)
+    delivered = _wait_for_delivery(partner, marker, encryption)
     assert delivered["report"]["city"] == "Al Wakrah"
     assert delivered["report"]["account"] == f"{marker} no salary since May"
 
