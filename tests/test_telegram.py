@@ -10,7 +10,6 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from telegram import Bot, Update
 
-from bot.channels import telegram as channel
 from bot.channels.telegram import (
     SECRET_HEADER,
     TelegramChannel,
@@ -74,7 +73,7 @@ def test_deep_link_parameters():
 
 
 def test_long_texts_are_cut():
-    assert len(text_for_rasa("a" * 10_000)) == channel.MAX_TEXT_CHARS
+    assert text_for_rasa("a" * 10_000) == "a" * 5000
 
 
 def test_a_text_message_is_read_with_the_language_hint():
@@ -186,12 +185,9 @@ def webhook(telegram_channel: TelegramChannel, body: bytes, secret: str | None =
 
 
 @pytest.fixture
-def configured(tmp_path, monkeypatch):
-    monkeypatch.setenv("BOT_SECRETS_DIR", str(tmp_path))
-    channel.default_pseudonymiser.cache_clear()
+def configured(secrets_dir):
     with running_fake_telegram() as fake:
         yield TelegramChannel(token=TOKEN, secret_token=SECRET, api_url=fake.api_url)
-    channel.default_pseudonymiser.cache_clear()
 
 
 def test_the_webhook_passes_a_pseudonymous_message_with_its_hint(configured):
@@ -199,8 +195,18 @@ def test_the_webhook_passes_a_pseudonymous_message_with_its_hint(configured):
     assert status == 200
     [user_message] = received
     assert user_message.text == "namaste" and user_message.input_channel == "telegram"
-    assert user_message.metadata == {"language_hint": "ne"}
+    assert user_message.metadata == {"language_hint": "ne", "capabilities": {
+        "buttons": True, "links": True, "max_chars": 500, "segment_budget": None}}
     assert str(USER["id"]) not in user_message.sender_id and len(user_message.sender_id) == 32
+
+
+def test_without_a_telegram_language_only_the_capabilities_go_with_the_message(configured):
+    user = {key: value for key, value in USER.items() if key != "language_code"}
+    update = message(text="hi", **{"from": user})
+    status, received = webhook(configured, json.dumps(update).encode())
+    assert status == 200
+    assert received[0].metadata == {"capabilities": {
+        "buttons": True, "links": True, "max_chars": 500, "segment_budget": None}}
 
 
 def test_a_repeated_update_is_handled_once(configured):

@@ -13,7 +13,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot import languages
 from bot.channels import web
-from bot.channels.rest import InvalidMessage
+from bot.channels.base import InvalidMessage
 from bot.channels.web import (
     WebChannel,
     accepted_tags,
@@ -22,7 +22,6 @@ from bot.channels.web import (
     parse_body,
 )
 from bot.i18n import translator
-from bot.privacy import default_pseudonymiser
 from bot.render import Choice, Reply, choice_payload, render
 
 SESSION = "0123456789abcdef0123456789abcdef"
@@ -135,7 +134,8 @@ def test_translations_are_escaped_in_the_page(monkeypatch):
 
 def test_web_replies_get_buttons_with_the_choice_payload():
     choice = Choice("language:fr", "Français")
-    message = render(Reply("Choose your language:", [choice]), "web", translator("en"))
+    message = render(Reply("Choose your language:", [choice]), WebChannel.capabilities,
+                     translator("en"))
     assert message["buttons"] == [{"title": "Français", "payload": choice_payload(choice)}]
     assert "1." not in message["text"]
 
@@ -151,14 +151,6 @@ def test_bot_messages_keep_only_text_and_buttons():
 
 
 # -- the webhook, without Rasa -------------------------------------------------------------
-@pytest.fixture
-def secrets_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("BOT_SECRETS_DIR", str(tmp_path))
-    default_pseudonymiser.cache_clear()
-    yield tmp_path
-    default_pseudonymiser.cache_clear()
-
-
 def webhook(raw: bytes, handler=None) -> tuple[int, dict, list[UserMessage]]:
     received: list[UserMessage] = []
 
@@ -177,7 +169,8 @@ def test_the_webhook_passes_a_pseudonymous_message_and_returns_the_replies(secre
     assert status == 200
     [message] = received
     assert message.text == "bonjour" and message.input_channel == "web"
-    assert message.metadata == {"language_hint": "fr"}
+    assert message.metadata == {"language_hint": "fr", "capabilities": {
+        "buttons": True, "links": True, "max_chars": 500, "segment_budget": None}}
     assert SESSION not in message.sender_id and len(message.sender_id) == 32
     assert answer == {"messages": [{"text": "Choose your language:", "buttons": [
         {"title": "Français", "payload": '/choose_option{"choice":"language:fr"}'}]}]}

@@ -34,9 +34,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -45,10 +45,9 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot import languages
-from bot.channels.rest import MAX_TEXT_CHARS
+from bot.channels.base import LANGUAGE_HINT, MAX_TEXT_CHARS, OnNewMessage, run_turn
 from bot.i18n import N_, translator
-from bot.privacy import default_pseudonymiser
-from bot.render import Choice, choice_payload
+from bot.render import CHAT, Capabilities, Choice, choice_payload
 
 log = logging.getLogger(__name__)
 # At INFO, httpx logs every request URL, which holds the bot token; at DEBUG,
@@ -266,6 +265,8 @@ class RecentIds:
 
 
 class TelegramChannel(InputChannel):
+    capabilities: ClassVar[Capabilities] = CHAT
+
     @classmethod
     def name(cls) -> str:
         return "telegram"
@@ -289,7 +290,7 @@ class TelegramChannel(InputChannel):
             log.warning("telegram: no token or no secret token configured (BOT_TELEGRAM_TOKEN, "
                         "BOT_TELEGRAM_SECRET); the webhook will answer 503")
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -303,8 +304,7 @@ class TelegramChannel(InputChannel):
 
         return webhook
 
-    async def receive(self, request: Request,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         if self.bot is None or self.secret_token is None:
             return response.json({"error": "the Telegram channel is not configured"}, status=503)
         given = request.headers.get(SECRET_HEADER, "")
@@ -334,7 +334,7 @@ class TelegramChannel(InputChannel):
         return response.json({"status": "accepted"})
 
     async def _handle(self, inbound: Inbound, sender: TelegramSender,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+                      on_new_message: OnNewMessage) -> None:
         try:
             side_calls = []
             if inbound.callback_query_id:
@@ -345,12 +345,11 @@ class TelegramChannel(InputChannel):
                                               translator(language).gettext(TEXT_ONLY)))
             turn = []
             if inbound.text is not None:
-                pseudonym = default_pseudonymiser().pseudonym(self.name(), str(inbound.user_id))
-                metadata = {"language_hint": inbound.language_hint} if inbound.language_hint \
+                metadata = {LANGUAGE_HINT: inbound.language_hint} if inbound.language_hint \
                     else {}
-                turn.append(on_new_message(UserMessage(
-                    inbound.text, TelegramOutput(sender, inbound.chat_id), pseudonym,
-                    input_channel=self.name(), metadata=metadata)))
+                turn.append(run_turn(self.name(), str(inbound.user_id), inbound.text, metadata,
+                                     on_new_message, self.capabilities,
+                                     output=TelegramOutput(sender, inbound.chat_id)))
             await asyncio.gather(*turn, *side_calls)
         except Exception as exc:  # noqa: BLE001 - logged without content; the next update works
             log.error("telegram: update handling failed: %s", type(exc).__name__)

@@ -8,33 +8,40 @@ the ``Accept-Language`` header, else English.
 
 The page makes a random session id (``crypto.getRandomValues``) and keeps it in
 ``sessionStorage``; like every channel id it is replaced by its keyed pseudonym
-at once. Requests are checked as on the REST channel: a malformed body gets a
-400 with a reason, a failure a 503, and logs carry no content. The bot's
-messages come back as ``{"messages": [{"text": ..., "buttons": [...]}]}``, and
-the page shows them as text, never as HTML.
+at once. Requests are checked as on every channel (:mod:`bot.channels.base`): a
+malformed body gets a 400 with a reason, a failure a 503, and logs carry no
+content. The bot's messages come back as
+``{"messages": [{"text": ..., "buttons": [...]}]}``, and the page shows them as
+text, never as HTML.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import languages
-from bot.channels.rest import MAX_TEXT_CHARS, InvalidMessage, json_object, run_turn, unavailable
+from bot.channels.base import (
+    LANGUAGE_HINT,
+    MAX_BODY_BYTES,
+    InvalidMessage,
+    OnNewMessage,
+    json_object,
+    message_text,
+    refuse,
+    run_turn,
+    unavailable,
+)
 from bot.i18n import N_, translator
+from bot.render import CHAT, Capabilities
 
-log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 64 * 1024  # a message is cut at MAX_TEXT_CHARS anyway
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 # The page's own strings (the bot's answers come from the dialogue, in the catalogs too).
@@ -56,21 +63,15 @@ NEEDS_JAVASCRIPT = N_("This chat needs JavaScript. Turn it on in your browser, o
 
 def parse_body(raw: bytes) -> tuple[str, str, dict[str, Any]]:
     """(session, text, metadata) from a request body, or :class:`InvalidMessage`."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise InvalidMessage(f"the body must be at most {MAX_BODY_BYTES} bytes")
-    body = json_object(raw)
+    body = json_object(raw, MAX_BODY_BYTES)
     session = body.get("session")
     if not isinstance(session, str) or not SESSION_PATTERN.fullmatch(session):
         raise InvalidMessage("'session' must be 16 to 128 characters A-Z a-z 0-9 _ -")
-    text = body.get("message", "")
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
-        raise InvalidMessage("'message' must be a string")
+    text = message_text(body.get("message"), "'message'")
     hint = languages.normalise(body.get("language")) if isinstance(body.get("language"), str) \
         else None
-    metadata = {"language_hint": hint} if hint else {}
-    return session, text[:MAX_TEXT_CHARS], metadata
+    metadata = {LANGUAGE_HINT: hint} if hint else {}
+    return session, text, metadata
 
 
 def bot_messages(collected: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,11 +149,13 @@ def security_headers(nonce: str) -> dict[str, str]:
 class WebChannel(InputChannel):
     """The web chat page and its synchronous JSON endpoint."""
 
+    capabilities: ClassVar[Capabilities] = CHAT
+
     @classmethod
     def name(cls) -> str:
         return "web"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("web_chat", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -173,14 +176,13 @@ class WebChannel(InputChannel):
         nonce = secrets.token_urlsafe(16)
         return response.html(page(language, endpoint, nonce), headers=security_headers(nonce))
 
-    async def receive(self, request: Request,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         try:
             session, text, metadata = parse_body(request.body or b"")
         except InvalidMessage as exc:
-            log.info("web: refused a request: %s", exc)
-            return response.json({"error": str(exc)}, status=400)
-        replies = await run_turn(self.name(), session, text, metadata, on_new_message)
+            return refuse(self.name(), 400, str(exc))
+        replies = await run_turn(self.name(), session, text, metadata, on_new_message,
+                                 self.capabilities)
         if replies is None:
             return unavailable()
         return response.json({"messages": bot_messages(replies)},

@@ -1,39 +1,52 @@
 """Keeping each SMS answer within a budget of segments, with "reply MORE" for the rest.
 
-A turn's messages are joined into one text. If it costs more than
-:data:`BUDGET` segments (see :func:`bot.sms.segments`), it is cut into pages at
-line breaks (at spaces, or anywhere, only when a line is too long), and every
-page but the last ends with a hint such as "Reply MORE for the rest.". The pages
-not sent yet wait in memory, under the user's pseudonym, for a limited time.
+A turn's messages go out as one text if it fits the budget (see
+:func:`bot.channels.sms.encoding.segments`). If not, they are packed, whole and
+in order, into pages: each bot message (a fact with its source, a question with
+its menu) stays on one page, and only a message too long for a page on its own
+is cut, at line breaks, then at spaces (anywhere only when a word is too long).
+Every page but the last ends with a hint such as "Reply MORE for the rest.". The
+pages not sent yet wait in memory, under the user's pseudonym, for a limited time.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from bot.sms import segments
+from bot.channels.sms.encoding import segments
 
-BUDGET = 3  # segments per answer: what one question may cost the user or the operator
+Fits = Callable[[str], bool]
 
 
 def join_messages(texts: list[str]) -> str:
+    """A turn's messages as one SMS text, one message per line; empty ones are left out."""
     return "\n".join(text for text in texts if text)
 
 
-def paginate(text: str, hint: str, budget: int = BUDGET) -> list[str]:
-    """``text`` as pages of at most ``budget`` segments, each but the last ending in ``hint``."""
-    if segments(text) <= budget:
-        return [text]
+def paginate(texts: list[str], hint: str, budget: int) -> list[str]:
+    """A turn's messages as pages of at most ``budget`` segments, each but the last ending
+    in ``hint``: whole messages, packed greedily; one too long for a page alone is cut."""
+    whole = join_messages(texts)
+    if segments(whole) <= budget:
+        return [whole]
     suffix = "\n" + hint
 
     def fits(page: str) -> bool:
         return segments(page + suffix) <= budget
 
+    chunks = [chunk for text in texts if text
+              for chunk in ([text] if fits(text) else _pack(_pieces(text, fits), fits))]
+    pages = _pack((("\n", chunk) for chunk in chunks), fits)
+    return [page + suffix for page in pages[:-1]] + pages[-1:]
+
+
+def _pack(pieces: Iterable[tuple[str, str]], fits: Fits) -> list[str]:
+    """(separator before, piece) pairs, each fitting alone, joined greedily into pages."""
     pages: list[str] = []
     current = ""
-    for separator, piece in _pieces(text, fits):
+    for separator, piece in pieces:
         candidate = current + separator + piece if current else piece
         if fits(candidate):
             current = candidate
@@ -42,10 +55,10 @@ def paginate(text: str, hint: str, budget: int = BUDGET) -> list[str]:
             current = piece
     if current:
         pages.append(current)
-    return [page + suffix for page in pages[:-1]] + pages[-1:]
+    return pages
 
 
-def _pieces(text: str, fits: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
+def _pieces(text: str, fits: Fits) -> Iterator[tuple[str, str]]:
     """(separator before, piece): whole lines, or words, or characters, each fitting a page."""
     for line_number, line in enumerate(text.split("\n")):
         line_separator = "\n" if line_number else ""
@@ -78,6 +91,7 @@ class PendingPages:
         self._pages: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
 
     def keep(self, key: str, pages: list[str]) -> None:
+        """Keep ``pages`` for ``key``, in place of any still waiting."""
         self._pages.pop(key, None)
         if not pages:
             return
@@ -97,4 +111,5 @@ class PendingPages:
         return page
 
     def forget(self, key: str) -> None:
+        """Drop whatever waits for ``key``."""
         self._pages.pop(key, None)

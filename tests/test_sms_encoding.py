@@ -1,6 +1,8 @@
+"""SMS arithmetic: GSM-7 or UCS-2, and how many segments a text costs."""
+
 import pytest
 
-from bot.sms import is_gsm7, segments
+from bot.channels.sms.encoding import is_gsm7, segments
 
 
 @pytest.mark.parametrize(("text", "expected"), [

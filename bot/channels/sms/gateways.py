@@ -1,8 +1,8 @@
 """What each SMS gateway sends us and wants back: Kannel, Twilio, Africa's Talking, JSON.
 
-Pure functions, no I/O: parsing raises :class:`InvalidSms` with a reason that
-holds no content (never the number, never the text), so it can be logged and
-returned in a 400.
+Pure functions, no I/O: parsing raises :class:`~bot.channels.base.InvalidMessage`
+with a reason that holds no content (never the number, never the text), so it can
+be logged and returned in a 400.
 """
 
 from __future__ import annotations
@@ -17,15 +17,10 @@ from xml.sax.saxutils import escape
 
 import phonenumbers
 
-from bot.channels.rest import InvalidMessage, json_object
-from bot.sms import is_gsm7
+from bot.channels.base import InvalidMessage, json_object, message_text
+from bot.channels.sms.encoding import is_gsm7
 
-MAX_TEXT_CHARS = 5000  # like the REST channel: longer messages are cut
 MAX_NUMBER_CHARS = 32
-
-
-class InvalidSms(ValueError):
-    """The request cannot be an SMS; the text says why (and holds no content)."""
 
 
 @dataclass(frozen=True)
@@ -37,22 +32,27 @@ class InboundSms:
 def e164(raw: object, default_region: str | None) -> str:
     """``raw`` as an E.164 number; numbers without "+" are read in ``default_region``."""
     if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_NUMBER_CHARS:
-        raise InvalidSms("the sender must be a phone number")
+        raise InvalidMessage("the sender must be a phone number")
     try:
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidSms("the sender is not a valid phone number") from exc
+        raise InvalidMessage("the sender is not a valid phone number") from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidSms("the sender is not a valid phone number")
+        raise InvalidMessage("the sender is not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def origin_region(number: str) -> str | None:
+    """The country (ISO 3166 alpha-2) of an E.164 number; None for none (+800...) or unknown."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(number))
+    if region in (None, phonenumbers.UNKNOWN_REGION, phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY):
+        return None
+    return region
+
+
 def inbound(sender: object, text: object, default_region: str | None) -> InboundSms:
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
-        raise InvalidSms("the text must be a string")
-    return InboundSms(e164(sender, default_region), text[:MAX_TEXT_CHARS])
+    """An SMS from ``sender`` (normalised to E.164), its text cut like every channel's."""
+    return InboundSms(e164(sender, default_region), message_text(text, "the text"))
 
 
 def form_fields(body: bytes) -> dict[str, list[str]]:
@@ -61,24 +61,24 @@ def form_fields(body: bytes) -> dict[str, list[str]]:
         return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
                         errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidSms("the body must be form data in UTF-8") from exc
+        raise InvalidMessage("the body must be form data in UTF-8") from exc
 
 
 def query_fields(query_string: str) -> dict[str, list[str]]:
     try:
         return parse_qs(query_string, keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidSms("the query must be URL-encoded UTF-8") from exc
+        raise InvalidMessage("the query must be URL-encoded UTF-8") from exc
 
 
 def single(fields: dict[str, list[str]], name: str, required: bool = True) -> str | None:
     values = fields.get(name)
     if not values:
         if required:
-            raise InvalidSms(f"'{name}' is missing")
+            raise InvalidMessage(f"'{name}' is missing")
         return None
     if len(values) > 1:
-        raise InvalidSms(f"'{name}' is given more than once")
+        raise InvalidMessage(f"'{name}' is given more than once")
     return values[0]
 
 
@@ -97,11 +97,11 @@ def kannel_message(fields: dict[str, list[str]], default_region: str | None,
         found = re.search(r'charset="?([\w-]+)', content_type, re.IGNORECASE)
         codec = _KANNEL_CHARSETS.get(found.group(1).lower() if found else "utf-8")
         if codec is None:
-            raise InvalidSms("unknown charset")
+            raise InvalidMessage("unknown charset")
         try:
             text = body.decode(codec)
         except UnicodeDecodeError as exc:
-            raise InvalidSms("the body is not in its charset") from exc
+            raise InvalidMessage("the body is not in its charset") from exc
     return inbound(single(fields, "from"), text, default_region)
 
 
@@ -156,12 +156,9 @@ def africastalking_message(fields: dict[str, list[str]], default_region: str | N
 # Generic JSON (RapidPro "external" style): {"from", "text"} in, {"messages": [...]} out.
 
 def json_message(body: bytes, default_region: str | None) -> InboundSms:
-    try:
-        data = json_object(body)
-    except InvalidMessage as exc:
-        raise InvalidSms(str(exc)) from exc
+    data = json_object(body)
     if "from" not in data:
-        raise InvalidSms("'from' is missing")
+        raise InvalidMessage("'from' is missing")
     if "text" not in data:
-        raise InvalidSms("'text' is missing")
+        raise InvalidMessage("'text' is missing")
     return inbound(data["from"], data["text"], default_region)

@@ -8,11 +8,15 @@
 - ``POST /generic``: ``{"from", "text"}`` in, ``{"messages": [{"text"}]}`` out
   (RapidPro's "external" channel style).
 
-The phone number is normalised to E.164 and replaced by its keyed pseudonym at
-once; it stays in memory only while the request (or the Africa's Talking send)
-lasts. Each answer is kept within :data:`bot.sms_paging.BUDGET` segments; the
-rest waits in memory for "MORE". STOP, HELP and START work in every language
-(:mod:`bot.sms_keywords`). Logs carry reasons and error classes, never content.
+The phone number is normalised to E.164, its country goes into the message's
+metadata as ``origin_hint``, and it is replaced by its keyed pseudonym at once
+(:func:`bot.channels.base.run_turn`); it stays in memory only while the request
+(or the Africa's Talking send) lasts. Each answer is kept within the segment
+budget of :data:`bot.render.SMS`; the rest waits in memory for "MORE"
+(:mod:`bot.channels.sms.paging`). STOP, HELP, START, MORE and SOURCES work in
+every language (:mod:`bot.channels.sms.keywords`); MORE with no page waiting and
+SOURCES go to the bot as choices. Logs carry reasons and error classes, never
+content.
 """
 
 from __future__ import annotations
@@ -20,23 +24,30 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import sms_keywords
-from bot.channels import sms_gateways as gateways
-from bot.channels.sms_gateways import InboundSms, InvalidSms
+from bot.channels.base import (
+    ORIGIN_HINT,
+    InvalidMessage,
+    OnNewMessage,
+    pseudonym,
+    refuse,
+    run_turn,
+    unavailable,
+)
+from bot.channels.sms import gateways, keywords
+from bot.channels.sms.encoding import segments
+from bot.channels.sms.gateways import InboundSms
+from bot.channels.sms.paging import PendingPages, join_messages, paginate
 from bot.i18n import N_, SOURCE_LANGUAGE, translator
-from bot.privacy import default_pseudonymiser
-from bot.sms import segments
-from bot.sms_paging import BUDGET, PendingPages, join_messages, paginate
+from bot.render import SMS, Capabilities
 
 log = logging.getLogger(__name__)
 
@@ -81,48 +92,62 @@ class SmsSettings:
 
 
 def _refuse(gateway: str, status: int, reason: str) -> HTTPResponse:
-    log.info("sms %s: refused a request (%d): %s", gateway, status, reason)
-    return response.json({"error": reason}, status=status)
+    return refuse(f"sms {gateway}", status, reason)
+
+
+def origin_metadata(number: str) -> dict[str, str]:
+    """``{"origin_hint": "NP"}`` for a number's country; nothing if it has none."""
+    region = gateways.origin_region(number)
+    return {ORIGIN_HINT: region} if region else {}
 
 
 class SmsChannel(InputChannel):
+    """Every SMS gateway, one route each, and the pages waiting for MORE."""
+
+    capabilities: ClassVar[Capabilities] = SMS
+
     def __init__(self, settings: SmsSettings | None = None) -> None:
         self.settings = settings or SmsSettings()
         self.pending = PendingPages()
 
     @classmethod
     def name(cls) -> str:
-        return "sms"  # bot.render treats "sms" as a short channel: numbered lists, no links
+        return "sms"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(SmsSettings.from_credentials(credentials))
 
-    async def answer(self, sms: InboundSms, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     request: Request) -> str:
-        """The SMS to send back for one incoming SMS (empty when there is nothing to say)."""
-        key = default_pseudonymiser().pseudonym(self.name(), sms.sender)
-        keyword = sms_keywords.match(sms.text)
+    async def answer(self, sms: InboundSms, on_new_message: OnNewMessage,
+                     request: Request) -> str | None:
+        """The SMS to send back for one incoming SMS (empty when there is nothing to say);
+        None if the turn failed."""
+        key = pseudonym(self.name(), sms.sender)
+        keyword = keywords.match(sms.text)
         if keyword == "more":
             page = self.pending.next_page(key)
             if page is not None:
                 return page
         self.pending.forget(key)
-        text = sms_keywords.PAYLOADS.get(keyword, sms.text) if keyword else sms.text
-        collector = CollectingOutputChannel()
-        await on_new_message(UserMessage(text, collector, key, input_channel=self.name()))
-        answer = join_messages([message.get("text") or "" for message in collector.messages])
-        if segments(answer) <= BUDGET:
+        text = keywords.PAYLOADS[keyword] if keyword else sms.text
+        replies = await run_turn(self.name(), sms.sender, text, origin_metadata(sms.sender),
+                                 on_new_message, self.capabilities)
+        if replies is None:
+            return None
+        texts = [message.get("text") or "" for message in replies]
+        budget = self.capabilities.segment_budget
+        answer = join_messages(texts)
+        if budget is None or segments(answer) <= budget:
             return answer
         language = await _conversation_language(request, key)
-        pages = paginate(answer, translator(language).gettext(MORE_HINT))
+        pages = paginate(texts, translator(language).gettext(MORE_HINT), budget)
         self.pending.keep(key, pages[1:])
         return pages[0]
 
     def _secret_ok(self, request: Request) -> bool:
         """The shared secret, in the X-Bot-Secret header or the ``secret`` query parameter.
 
-        Raises :class:`InvalidSms` if the query string is malformed.
+        Raises :class:`InvalidMessage` if the query string is malformed.
         """
         expected = self.settings.secret
         if not expected:
@@ -133,7 +158,7 @@ class SmsChannel(InputChannel):
                                     required=False)
         return hmac.compare_digest(expected.encode("utf-8"), (given or "").encode("utf-8"))
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         sms = Blueprint("sms_webhook", __name__)
         region = self.settings.default_region
 
@@ -141,10 +166,8 @@ class SmsChannel(InputChannel):
             try:
                 return await self.answer(message, on_new_message, request)
             except Exception as exc:  # noqa: BLE001 - the gateway gets a retryable answer
-                log.error("sms %s: message handling failed: %s", gateway, type(exc).__name__)
+                log.error("sms %s: answering failed: %s", gateway, type(exc).__name__)
                 return None
-
-        unavailable = {"error": "temporarily unavailable, try again"}
 
         @sms.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -159,11 +182,11 @@ class SmsChannel(InputChannel):
                     gateways.query_fields(request.query_string), region,
                     body=request.body if request.method == "POST" else None,
                     content_type=request.headers.get("Content-Type", ""))
-            except InvalidSms as exc:
+            except InvalidMessage as exc:
                 return _refuse("kannel", 400, str(exc))
             reply = await turn("kannel", message, request)
             if reply is None:
-                return response.json(unavailable, status=503)
+                return unavailable()
             body, headers = gateways.kannel_reply(reply)
             return response.raw(body, headers=headers, content_type=headers["Content-Type"])
 
@@ -174,7 +197,7 @@ class SmsChannel(InputChannel):
                 return _refuse("twilio", 403, "Twilio is not configured")
             try:
                 fields = gateways.form_fields(request.body or b"")
-            except InvalidSms as exc:
+            except InvalidMessage as exc:
                 return _refuse("twilio", 400, str(exc))
             if not gateways.twilio_signature_ok(_twilio_url(request, self.settings), fields,
                                                 token, request.headers.get(
@@ -182,11 +205,11 @@ class SmsChannel(InputChannel):
                 return _refuse("twilio", 403, "bad signature")
             try:
                 message = gateways.twilio_message(fields, region)
-            except InvalidSms as exc:
+            except InvalidMessage as exc:
                 return _refuse("twilio", 400, str(exc))
             reply = await turn("twilio", message, request)
             if reply is None:
-                return response.json(unavailable, status=503)
+                return unavailable()
             return response.text(gateways.twiml(reply), content_type="text/xml; charset=utf-8")
 
         @sms.route("/africastalking", methods=["POST"])
@@ -199,11 +222,11 @@ class SmsChannel(InputChannel):
                     return _refuse("africastalking", 403, "missing or wrong secret")
                 message = gateways.africastalking_message(
                     gateways.form_fields(request.body or b""), region)
-            except InvalidSms as exc:
+            except InvalidMessage as exc:
                 return _refuse("africastalking", 400, str(exc))
             reply = await turn("africastalking", message, request)
             if reply is None:
-                return response.json(unavailable, status=503)
+                return unavailable()
             if reply:
                 # The number lives in this task only until the API has the message.
                 request.app.add_task(_send_africastalking(settings, message.sender, reply))
@@ -215,11 +238,11 @@ class SmsChannel(InputChannel):
                 if not self._secret_ok(request):
                     return _refuse("generic", 403, "missing or wrong secret")
                 message = gateways.json_message(request.body or b"", region)
-            except InvalidSms as exc:
+            except InvalidMessage as exc:
                 return _refuse("generic", 400, str(exc))
             reply = await turn("generic", message, request)
             if reply is None:
-                return response.json(unavailable, status=503)
+                return unavailable()
             return response.json({"messages": [{"text": reply}] if reply else []})
 
         return sms

@@ -1,0 +1,1 @@
+"""Helpers and fakes shared by the tests (test modules never import each other)."""
