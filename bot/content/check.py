@@ -9,14 +9,14 @@ from pathlib import Path
 import yaml
 
 from bot import languages
+from bot.channels.sms.encoding import segments
 from bot.content.loader import CONTENT_DIR, load_content
 from bot.content.model import Content, Fact
 from bot.i18n import Translator, translator
-from bot.render import Reply, SourceNote, render
-from bot.sms import segments
+from bot.render import SMS, Reply, SourceNote, render
 
 DOMAIN_FILE = CONTENT_DIR.parent / "domain.yml"
-SMS_SEGMENT_BUDGET = 3
+SMS_SEGMENT_BUDGET = SMS.segment_budget or 0  # declared once, in bot.render
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ def check_content(directory: Path = CONTENT_DIR, today: date | None = None) -> l
     findings += _check_intents(content)
     for fact in content.all_facts():
         where = f"{_rel(fact.file)}:{fact.line}"
-        if fact.is_stale(today):
-            findings.append(Finding("warning", where, f"fact '{fact.id}' was last checked on "
-                                    f"{fact.checked}, over 18 months ago: check it again"))
+        if fact.is_stale(today) and fact.verified:
+            findings.append(Finding("warning", where, f"fact '{fact.id}' was last verified on "
+                                    f"{fact.verified.on}, over 18 months ago: check it again"))
         for language in languages.CODES:
             cost = _sms_cost(fact, translator(language))
             if cost > SMS_SEGMENT_BUDGET:
@@ -71,8 +71,8 @@ def _sms_cost(fact: Fact, language_translator: Translator) -> int:
     text = language_translator.lookup(fact.text, "content")
     if text is None:
         return 0
-    source = SourceNote(fact.source.title, None, language_translator.format_date(fact.checked))
-    rendered = render(Reply(text, source=source), "sms", language_translator)
+    source = SourceNote(fact.source.short_title, None, None)
+    rendered = render(Reply(text, source=source), SMS, language_translator)
     return segments(rendered["text"])
 
 

@@ -21,7 +21,20 @@ from typing import Any
 import yaml
 from babel.numbers import get_currency_name
 
-from bot.content.model import Amount, Content, Corridor, Country, CountryRef, Fact, Source, Topic
+from bot.content.model import (
+    KINDS,
+    SHORT_SOURCE_CHARS,
+    Amount,
+    Content,
+    Corridor,
+    Country,
+    CountryRef,
+    Fact,
+    Source,
+    SubQuestion,
+    Topic,
+    Verification,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +45,7 @@ def content_dir() -> Path:
     """Where the running bot reads content: ``BOT_CONTENT_DIR``, or ``content/``."""
     return Path(os.environ.get("BOT_CONTENT_DIR") or CONTENT_DIR)
 ROLES = ("origin", "destination")
+QUESTIONS_FILE = "questions.yml"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _ID = re.compile(r"^[a-z0-9_]+$")
 
@@ -84,6 +98,8 @@ class _FileReader:
     def __init__(self, path: Path, errors: list[ContentError]) -> None:
         self.path = path
         self.errors = errors
+        # (sub-question id, line, what) for every 'answers' entry, checked once all is read
+        self.answer_refs: list[tuple[str, int, str]] = []
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(ContentError(self.path, line, message))
@@ -121,9 +137,10 @@ class _FileReader:
             return None
         return value
 
-    def fact(self, node: Any, seen_ids: set[str], parent_line: int) -> Fact | None:
+    def fact(self, node: Any, seen_ids: set[str], parent_line: int, default_kind: str = "rule"
+             ) -> Fact | None:
         if not isinstance(node, _Node):
-            self.error(parent_line, "each fact must be a mapping with id, text, source, checked")
+            self.error(parent_line, "each fact must be a mapping with id, text, source, drafted")
             return None
         fact_id = self.required(node, "id", str)
         what = f"fact '{fact_id}': " if fact_id else ""
@@ -133,15 +150,25 @@ class _FileReader:
             elif fact_id in seen_ids:
                 self.error(node.line, f"{what}id is used twice")
             seen_ids.add(fact_id)
+        if "checked" in node:
+            self.error(node.line, f"{what}'checked' is replaced by 'drafted' (when the fact was "
+                                  "written) and 'verified' (when a person compared it with its "
+                                  "source): see README, For caseworkers")
         text = self.required(node, "text", str, what)
-        checked = self.required(node, "checked", date, what)
-        if isinstance(node.get("checked"), str):
-            self.errors.pop()
-            self.error(node.line, f"{what}'checked' must be a date written YYYY-MM-DD")
-        if isinstance(checked, date) and checked > date.today():
-            self.error(node.line, f"{what}'checked' is in the future")
+        drafted = self.date(node, "drafted", what, required=True)
+        verified = self.verification(node.get("verified"), node.line, what)
+        if isinstance(drafted, date) and isinstance(verified, Verification) \
+                and verified.on < drafted:
+            self.error(node.line, f"{what}'verified' is before 'drafted'")
         source = self.source(node.get("source"), node.line, what)
         values = self.values(node.get("values") or {}, node.line, what)
+        kind = node.get("kind", default_kind)
+        if kind not in KINDS:
+            self.error(node.line, f"{what}'kind' must be one of {', '.join(KINDS)}")
+            kind = None
+        answers = self.answers(node.get("answers") or [], node.line, what)
+        keywords = self.words_by_language(node.get("keywords") or {}, node.line,
+                                          f"{what}keywords")
         if text is not None and values is not None:
             used = set(_PLACEHOLDER.findall(text))
             for missing in sorted(used - set(values)):
@@ -150,9 +177,60 @@ class _FileReader:
             for unused in sorted(set(values) - used):
                 self.error(node.line, f"{what}'values' has '{unused}' but the text does not "
                                       f"use {{{unused}}}")
-        if None in (fact_id, text, checked, source, values) or not isinstance(checked, date):
+        if None in (fact_id, text, drafted, source, values, kind, answers) \
+                or verified is False:
             return None
-        return Fact(fact_id, text.strip(), source, checked, values, self.path, node.line)
+        return Fact(fact_id, text.strip(), source, drafted, values,
+                    verified=verified or None, kind=kind, answers=answers, keywords=keywords,
+                    file=self.path, line=node.line)
+
+    def date(self, node: _Node, key: str, what: str, required: bool = False) -> date | None:
+        if node.get(key) is None and not required:
+            return None
+        value = self.required(node, key, date, what)
+        if value is not None and value > date.today():
+            self.error(node.line, f"{what}'{key}' is in the future")
+            return None
+        return value
+
+    def verification(self, node: Any, line: int, what: str) -> Verification | bool | None:
+        """None when absent; False (after an error) when malformed."""
+        if node is None:
+            return None
+        if not isinstance(node, _Node):
+            self.error(line, f"{what}'verified' must be a mapping with 'date' and 'by'")
+            return False
+        on = self.date(node, "date", what + "verified: ", required=True)
+        by = self.required(node, "by", str, what + "verified: ")
+        if on is None or not by:
+            return False
+        return Verification(on, by.strip())
+
+    def answers(self, node: Any, line: int, what: str) -> tuple[str, ...] | None:
+        if not isinstance(node, list) or not all(isinstance(item, str) for item in node):
+            self.error(line, f"{what}'answers' must be a list of sub-question ids")
+            return None
+        for item in node:
+            self.answer_refs.append((item, line, what))
+        return tuple(node)
+
+    def words_by_language(self, node: Any, line: int, what: str) -> dict[str, tuple[str, ...]]:
+        from bot.languages import CODES
+
+        if not isinstance(node, dict):
+            self.error(line, f"{what} must map language codes to lists of words")
+            return {}
+        words: dict[str, tuple[str, ...]] = {}
+        for language, group in node.items():
+            if language not in CODES:
+                self.error(getattr(node, "line", line), f"{what}: unknown language '{language}'")
+            elif not isinstance(group, list) or not all(isinstance(w, str) and w.strip()
+                                                        for w in group):
+                self.error(getattr(node, "line", line),
+                           f"{what}: '{language}' must be a list of words")
+            else:
+                words[language] = tuple(word.strip() for word in group)
+        return words
 
     def source(self, node: Any, line: int, what: str) -> Source | None:
         if not isinstance(node, _Node):
@@ -163,7 +241,13 @@ class _FileReader:
         if url is not None and not (isinstance(url, str) and url.startswith("https://")):
             self.error(node.line, f"{what}source url must start with https://")
             return None
-        return Source(title.strip(), url) if title else None
+        short = node.get("short")
+        if short is not None and (not isinstance(short, str)
+                                  or len(short.strip()) > SHORT_SOURCE_CHARS):
+            self.error(node.line, f"{what}source 'short' must be text of at most "
+                                  f"{SHORT_SOURCE_CHARS} characters")
+            return None
+        return Source(title.strip(), url, short.strip() if short else None) if title else None
 
     def values(self, node: Any, line: int, what: str
                ) -> dict[str, Amount | CountryRef | str] | None:
@@ -232,20 +316,63 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 def load_content(directory: Path = CONTENT_DIR) -> tuple[Content, list[ContentError]]:
     """Load everything under ``directory``; the content returned leaves out what was broken."""
     errors: list[ContentError] = []
-    topics = _load_topics(directory / "charter", errors)
+    readers: list[_FileReader] = []
+    topics = _load_topics(directory / "charter", errors, readers)
     # Countries may refer to any topic that has a file, even a broken one: one
     # mistake is reported once, not again in every country that uses the topic.
     topic_ids = {path.stem for path in (directory / "charter").glob("*.yml")}
-    countries = _load_countries(directory / "countries", topic_ids, errors)
-    corridors = _load_corridors(directory / "corridors", topic_ids, countries, errors)
-    return Content(topics, countries, corridors), errors
+    countries = _load_countries(directory / "countries", topic_ids, errors, readers)
+    corridors = _load_corridors(directory / "corridors", topic_ids, countries, errors, readers)
+    questions = _load_questions(directory / QUESTIONS_FILE, topic_ids, errors)
+    for reader in readers:
+        for question, line, what in reader.answer_refs:
+            if question not in questions:
+                reader.error(line, f"{what}answers '{question}', which is not a sub-question "
+                                   f"in {QUESTIONS_FILE}")
+    return Content(topics, countries, corridors, questions), errors
 
 
-def _load_topics(directory: Path, errors: list[ContentError]) -> dict[str, Topic]:
+def _load_questions(path: Path, topics: set[str], errors: list[ContentError]
+                    ) -> dict[str, SubQuestion]:
+    """The controlled vocabulary of sub-questions: id -> home topic and words."""
+    if not path.exists():
+        return {}
+    reader = _FileReader(path, errors)
+    data = reader.load()
+    if data is None:
+        return {}
+    questions: dict[str, SubQuestion] = {}
+    for question_id, entry in data.items():
+        if not isinstance(question_id, str) or not _ID.match(question_id):
+            reader.error(data.line, f"sub-question id '{question_id}' must be lowercase "
+                                    "letters, digits and _")
+            continue
+        if not isinstance(entry, _Node):
+            reader.error(data.line, f"sub-question '{question_id}' must have 'topic' and 'words'")
+            continue
+        what = f"sub-question '{question_id}': "
+        topic = reader.required(entry, "topic", str, what)
+        if topic and topic not in topics:
+            reader.error(entry.line, f"{what}unknown topic '{topic}'")
+            continue
+        words = reader.words_by_language(entry.get("words"), entry.line, f"{what}words")
+        if "en" not in words:
+            reader.error(entry.line, f"{what}needs English words at least")
+        problem = entry.get("problem", False)
+        if not isinstance(problem, bool):
+            reader.error(entry.line, f"{what}'problem' must be true or false")
+        if topic:
+            questions[question_id] = SubQuestion(question_id, topic, words, problem is True)
+    return questions
+
+
+def _load_topics(directory: Path, errors: list[ContentError], readers: list[_FileReader]
+                 ) -> dict[str, Topic]:
     topics: dict[str, Topic] = {}
     seen_intents: dict[str, str] = {}
     for path in sorted(directory.glob("*.yml")):
         reader = _FileReader(path, errors)
+        readers.append(reader)
         data = reader.load()
         if data is None:
             continue
@@ -267,18 +394,20 @@ def _load_topics(directory: Path, errors: list[ContentError]) -> dict[str, Topic
         if topic_id and path.stem != topic_id:
             reader.error(data.line, f"topic '{topic_id}' must live in {topic_id}.yml")
         facts = reader.required(data, "facts", list)
-        loaded = [reader.fact(fact, set(), data.line) for fact in facts or []]
+        loaded = [reader.fact(fact, set(), data.line, default_kind="standard")
+                  for fact in facts or []]
         if topic_id and title:
             topics[topic_id] = Topic(topic_id, title, tuple(intents),
                                      tuple(fact for fact in loaded if fact), tuple(roles), path)
     return topics
 
 
-def _load_countries(directory: Path, topics: set[str], errors: list[ContentError]
-                    ) -> dict[str, Country]:
+def _load_countries(directory: Path, topics: set[str], errors: list[ContentError],
+                    readers: list[_FileReader]) -> dict[str, Country]:
     countries: dict[str, Country] = {}
     for path in sorted(directory.glob("*.yml")):
         reader = _FileReader(path, errors)
+        readers.append(reader)
         data = reader.load()
         if data is None:
             continue
@@ -318,10 +447,12 @@ def _words_by_language(reader: _FileReader, data: _Node, key: str) -> dict[str, 
 
 
 def _load_corridors(directory: Path, topics: set[str], countries: dict[str, Country],
-                    errors: list[ContentError]) -> dict[tuple[str, str], Corridor]:
+                    errors: list[ContentError], readers: list[_FileReader]
+                    ) -> dict[tuple[str, str], Corridor]:
     corridors: dict[tuple[str, str], Corridor] = {}
     for path in sorted(directory.glob("*.yml")):
         reader = _FileReader(path, errors)
+        readers.append(reader)
         data = reader.load()
         if data is None:
             continue

@@ -7,13 +7,31 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-STALE_AFTER_DAYS = 548  # 18 months: a fact not checked since then is flagged
+STALE_AFTER_DAYS = 548  # 18 months: a fact not verified since then is flagged
+SHORT_SOURCE_CHARS = 48  # what a source's short name may take on a phone screen
+
+# What a fact is, for ordering an answer: the rule with its number first, then what to
+# do and whom to call, then the international standard.
+KINDS = ("rule", "step", "contact", "standard")
 
 
 @dataclass(frozen=True)
 class Source:
     title: str
     url: str | None = None
+    short: str | None = None  # e.g. "Saudi Labour Law, Art. 40": shown on phones
+
+    @property
+    def short_title(self) -> str:
+        return self.short or self.title
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A person compared the fact with its source: when, and in which role."""
+
+    on: date
+    by: str  # a role ("caseworker", "lawyer"), never a name
 
 
 @dataclass(frozen=True)
@@ -41,13 +59,24 @@ class Fact:
     id: str
     text: str
     source: Source
-    checked: date
+    drafted: date  # when it was written from its source
     values: dict[str, Amount | CountryRef | str] = field(default_factory=dict)
+    verified: Verification | None = None  # absent until a person has compared it
+    kind: str = "rule"  # one of KINDS
+    # The sub-questions it answers (ids from content/questions.yml), e.g. "minimum_wage".
+    answers: tuple[str, ...] = ()
+    # language code -> extra words that ask for this fact, besides its translated text
+    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     file: Path | None = None
     line: int = 0
 
     def is_stale(self, today: date) -> bool:
-        return (today - self.checked).days > STALE_AFTER_DAYS
+        """Verified over 18 months ago (an unverified fact is flagged as such instead)."""
+        return self.verified is not None and (today - self.verified.on).days > STALE_AFTER_DAYS
+
+    @property
+    def has_number(self) -> bool:
+        return bool(self.values)
 
 
 @dataclass(frozen=True)
@@ -84,10 +113,21 @@ class Corridor:
 
 
 @dataclass(frozen=True)
+class SubQuestion:
+    """One entry of the controlled vocabulary of what a question can ask for."""
+
+    id: str
+    topic: str  # where the question belongs when no intent says better
+    words: dict[str, tuple[str, ...]]  # language code -> words and phrases that ask it
+    problem: bool = False  # something is going wrong: say what to do and whom to call
+
+
+@dataclass(frozen=True)
 class Content:
     topics: dict[str, Topic]
     countries: dict[str, Country]
     corridors: dict[tuple[str, str], Corridor]
+    questions: dict[str, SubQuestion] = field(default_factory=dict)
 
     def topic_for_intent(self, intent: str) -> Topic | None:
         for topic in self.topics.values():
@@ -116,6 +156,15 @@ class Content:
         if corridor:
             found += [("corridor", fact) for fact in corridor.facts.get(topic, ())]
         return found
+
+    def country_facts(self, code: str | None) -> list[Fact]:
+        """Every fact of one country's file, whatever its topic."""
+        country = self.countries.get(code or "")
+        return [fact for group in country.facts.values() for fact in group] if country else []
+
+    def corridor_facts(self, origin: str | None, destination: str | None) -> list[Fact]:
+        corridor = self.corridors.get((origin or "", destination or ""))
+        return [fact for group in corridor.facts.values() for fact in group] if corridor else []
 
     def all_facts(self) -> list[Fact]:
         facts = [fact for topic in self.topics.values() for fact in topic.facts]
