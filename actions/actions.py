@@ -1,12 +1,15 @@
 """Rasa custom actions. Each one builds a :class:`Turn`, runs a handler, renders.
 
-The logic lives in :mod:`bot.dialogue`; this module only adapts rasa-sdk's
-tracker and dispatcher to it, so that it stays small and the logic is tested
-without a running action server.
+The logic lives in :mod:`bot.dialogue` and :mod:`bot.report_dialogue`; this module
+only adapts rasa-sdk's tracker and dispatcher to it, so that it stays small and the
+logic is tested without a running action server. Handlers run in a worker thread:
+some reach the database or hash a receipt code (Argon2), which must not stall the
+action server's event loop and every other conversation with it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -19,7 +22,7 @@ from bot import dialogue, report_dialogue
 from bot.content import ContentStore
 from bot.content.loader import content_dir
 from bot.i18n import translator
-from bot.render import render
+from bot.render import Capabilities, render
 
 CONTENT = ContentStore(content_dir())
 
@@ -35,7 +38,9 @@ def turn_from_tracker(tracker: Tracker) -> dialogue.Turn:
         slots=tracker.current_slot_values(),
         identification=message.get("language"),
         language_hint=metadata.get("language_hint"),
-        channel=tracker.get_latest_input_channel(),
+        capabilities=Capabilities.from_metadata(metadata),
+        origin_hint=metadata.get("origin_hint") if isinstance(metadata.get("origin_hint"), str)
+        else None,
         choice=entities.get("choice"),
         conversation_id=tracker.sender_id,
     )
@@ -44,27 +49,28 @@ def turn_from_tracker(tracker: Tracker) -> dialogue.Turn:
 class DialogueAction(Action, ABC):
     """An action whose behaviour is one handler of :mod:`bot.dialogue`."""
 
-    handler: dialogue.Handler
-
     @abstractmethod
     def name(self) -> str: ...
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
+    @abstractmethod
+    def handler(self) -> dialogue.Handler: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = turn_from_tracker(tracker)
-        outcome = dialogue.run(type(self).handler, turn, CONTENT.current())
-        _dispatch(dispatcher, outcome, turn.channel)
+        outcome = await asyncio.to_thread(dialogue.run, self.handler(), turn, CONTENT.current())
+        _dispatch(dispatcher, outcome, turn.capabilities)
         events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
         if outcome.followup:
             events.append(FollowupAction(outcome.followup))
         return events
 
 
-def _dispatch(dispatcher: CollectingDispatcher, outcome: dialogue.Outcome, channel: str | None
-              ) -> None:
+def _dispatch(dispatcher: CollectingDispatcher, outcome: dialogue.Outcome,
+              capabilities: Capabilities) -> None:
     language_translator = translator(outcome.language)
     for reply in outcome.replies:
-        dispatcher.utter_message(**render(reply, channel, language_translator))
+        dispatcher.utter_message(**render(reply, capabilities, language_translator))
 
 
 class ValidateReportForm(FormValidationAction):
@@ -77,46 +83,290 @@ class ValidateReportForm(FormValidationAction):
                              tracker: Tracker, domain: dict[str, Any]) -> list[str]:
         return report_dialogue.required_slots(domain_slots, tracker.current_slot_values())
 
-    def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
-                  tracker: Tracker) -> dict[str, Any]:
+    async def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> dict[str, Any]:
         turn = turn_from_tracker(tracker)
         conversation = dialogue.Conversation(turn, CONTENT.current())
-        values = report_dialogue.validate(slot, value, conversation)
-        _dispatch(dispatcher, conversation.outcome, turn.channel)
+        values = await asyncio.to_thread(report_dialogue.validate, slot, value, conversation)
+        _dispatch(dispatcher, conversation.outcome, turn.capabilities)
         return {**conversation.outcome.slots, **values}
 
+    async def validate_report_category(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: dict[str, Any]
+                                       ) -> dict[str, Any]:
+        return await self._validate("report_category", value, dispatcher, tracker)
 
-def _validator(slot: str):
-    def validate_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain: dict[str, Any]) -> dict[str, Any]:
-        return self._validate(slot, value, dispatcher, tracker)
-    return validate_slot
+    async def validate_report_destination(self, value: Any, dispatcher: CollectingDispatcher,
+                                          tracker: Tracker, domain: dict[str, Any]
+                                          ) -> dict[str, Any]:
+        return await self._validate("report_destination", value, dispatcher, tracker)
+
+    async def validate_report_city(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        return await self._validate("report_city", value, dispatcher, tracker)
+
+    async def validate_report_employer(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: dict[str, Any]
+                                       ) -> dict[str, Any]:
+        return await self._validate("report_employer", value, dispatcher, tracker)
+
+    async def validate_report_when(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        return await self._validate("report_when", value, dispatcher, tracker)
+
+    async def validate_report_minor(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        return await self._validate("report_minor", value, dispatcher, tracker)
+
+    async def validate_report_account(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: dict[str, Any]
+                                      ) -> dict[str, Any]:
+        return await self._validate("report_account", value, dispatcher, tracker)
+
+    async def validate_report_consulate(self, value: Any, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: dict[str, Any]
+                                        ) -> dict[str, Any]:
+        return await self._validate("report_consulate", value, dispatcher, tracker)
+
+    async def validate_report_origin(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: dict[str, Any]
+                                     ) -> dict[str, Any]:
+        return await self._validate("report_origin", value, dispatcher, tracker)
+
+    async def validate_report_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: dict[str, Any]
+                                      ) -> dict[str, Any]:
+        return await self._validate("report_contact", value, dispatcher, tracker)
+
+    async def validate_report_fix(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        return await self._validate("report_fix", value, dispatcher, tracker)
+
+    async def validate_report_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: dict[str, Any]
+                                      ) -> dict[str, Any]:
+        return await self._validate("report_consent", value, dispatcher, tracker)
 
 
-for _slot in report_dialogue.REPORT_SLOTS:
-    setattr(ValidateReportForm, f"validate_{_slot}", _validator(_slot))
+class ActionGreet(DialogueAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.greet
 
 
-def _action(name: str, handler: dialogue.Handler) -> type[DialogueAction]:
-    return type(name, (DialogueAction,), {"name": lambda self: name,
-                                          "handler": staticmethod(handler)})
+class ActionHelp(DialogueAction):
+    def name(self) -> str:
+        return "action_help"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.show_help
 
 
-ActionGreet = _action("action_greet", dialogue.greet)
-ActionHelp = _action("action_help", dialogue.show_help)
-ActionChangeLanguage = _action("action_change_language", dialogue.change_language)
-ActionAnswerTopic = _action("action_answer_topic", dialogue.answer_topic)
-ActionInform = _action("action_inform", dialogue.inform)
-ActionChooseOption = _action("action_choose_option", dialogue.choose_option)
-ActionEmergency = _action("action_emergency", dialogue.emergency)
-ActionFallback = _action("action_fallback", dialogue.fallback)
-ActionGoodbye = _action("action_goodbye", dialogue.goodbye)
-ActionThanks = _action("action_thanks", dialogue.thanks)
-ActionAcknowledge = _action("action_acknowledge", dialogue.acknowledge)
-ActionSubmitReport = _action("action_submit_report", report_dialogue.submit_report)
-ActionCancelReport = _action("action_cancel_report", report_dialogue.cancel_report)
-ActionAskReceiptCode = _action("action_ask_receipt_code", report_dialogue.ask_receipt_code)
-ActionCheckStatus = _action("action_check_status", report_dialogue.check_status)
-ActionForget = _action("action_forget", report_dialogue.forget)
-ASK_ACTIONS = [_action(f"action_ask_{slot}", report_dialogue.ask(slot))
-               for slot in report_dialogue.REPORT_SLOTS]
+class ActionChangeLanguage(DialogueAction):
+    def name(self) -> str:
+        return "action_change_language"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.change_language
+
+
+class ActionAnswerTopic(DialogueAction):
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.answer_topic
+
+
+class ActionInform(DialogueAction):
+    def name(self) -> str:
+        return "action_inform"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.inform
+
+
+class ActionChooseOption(DialogueAction):
+    def name(self) -> str:
+        return "action_choose_option"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.choose_option
+
+
+class ActionEmergency(DialogueAction):
+    def name(self) -> str:
+        return "action_emergency"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.emergency
+
+
+class ActionFallback(DialogueAction):
+    def name(self) -> str:
+        return "action_fallback"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.fallback
+
+
+class ActionGoodbye(DialogueAction):
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.goodbye
+
+
+class ActionThanks(DialogueAction):
+    def name(self) -> str:
+        return "action_thanks"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.thanks
+
+
+class ActionAcknowledge(DialogueAction):
+    def name(self) -> str:
+        return "action_acknowledge"
+
+    def handler(self) -> dialogue.Handler:
+        return dialogue.acknowledge
+
+
+class ActionSubmitReport(DialogueAction):
+    def name(self) -> str:
+        return "action_submit_report"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.submit_report
+
+
+class ActionCancelReport(DialogueAction):
+    def name(self) -> str:
+        return "action_cancel_report"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.cancel_report
+
+
+class ActionAskReceiptCode(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_receipt_code"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask_receipt_code
+
+
+class ActionCheckStatus(DialogueAction):
+    def name(self) -> str:
+        return "action_check_status"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.check_status
+
+
+class ActionForget(DialogueAction):
+    def name(self) -> str:
+        return "action_forget"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.forget
+
+
+class ActionAskReportCategory(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_category"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_category")
+
+
+class ActionAskReportDestination(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_destination"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_destination")
+
+
+class ActionAskReportCity(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_city"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_city")
+
+
+class ActionAskReportEmployer(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_employer"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_employer")
+
+
+class ActionAskReportWhen(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_when"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_when")
+
+
+class ActionAskReportMinor(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_minor"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_minor")
+
+
+class ActionAskReportAccount(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_account"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_account")
+
+
+class ActionAskReportConsulate(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_consulate"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_consulate")
+
+
+class ActionAskReportOrigin(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_origin"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_origin")
+
+
+class ActionAskReportContact(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_contact"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_contact")
+
+
+class ActionAskReportFix(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_fix"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_fix")
+
+
+class ActionAskReportConsent(DialogueAction):
+    def name(self) -> str:
+        return "action_ask_report_consent"
+
+    def handler(self) -> dialogue.Handler:
+        return report_dialogue.ask("report_consent")

@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("topic", help="a topic id, e.g. recruitment_fees")
     preview.add_argument("--language", default="en")
     preview.add_argument("--channel", default="rest", help="rest, telegram or sms")
+    preview.add_argument("--question", default="", help="a question, as a worker would type "
+                                                         "it: its words choose the facts")
     preview.add_argument("--origin", help="ISO code, e.g. NP")
     preview.add_argument("--destination", help="ISO code, e.g. QA")
 
@@ -49,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--out", type=Path)
     evaluate.add_argument("--min-overall", type=float, default=0.0)
     evaluate.add_argument("--min-language", type=float, default=0.0)
+
+    answers = commands.add_parser("eval-answers", help="fact questions through the trained bot")
+    answers.add_argument("dataset", type=Path, help="YAML: items with text, expect_any, ...")
+    answers.add_argument("--out", type=Path)
+    answers.add_argument("--min-pass", type=float, default=0.0)
+    answers.add_argument("--min-language", type=float, default=0.0)
+    answers.add_argument("--max-median-chars", type=float, default=float("inf"))
 
     partner = commands.add_parser("partner", help="partner organisations")
     partner_commands = partner.add_subparsers(dest="action", required=True)
@@ -88,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         ("content", "check"): _content_check, ("content", "stats"): _content_stats,
         ("content", "preview"): _content_preview, ("i18n", "update"): _i18n_update,
         ("i18n", "compile"): _i18n_compile, ("i18n", "check"): _i18n_check,
-        ("eval-nlu", None): _eval_nlu, ("wait-for", None): _wait_for,
+        ("eval-nlu", None): _eval_nlu, ("eval-answers", None): _eval_answers,
+        ("wait-for", None): _wait_for,
         ("bench", None): _bench, ("partner", "keygen"): _partner_keygen,
         ("partner", "open"): _partner_open, ("partner", "reply"): _partner_reply,
         ("reports", "deliver"): _reports_deliver, ("telegram-poll", None): _telegram_poll,
@@ -145,7 +155,9 @@ def _content_preview(args: argparse.Namespace) -> int:
     from bot import dialogue
     from bot.content import load_content
     from bot.i18n import translator
-    from bot.render import render
+    from bot.render import CHAT, PLAIN_TEXT, SMS, render
+
+    capabilities = {"sms": SMS, "telegram": CHAT, "web": CHAT}.get(args.channel, PLAIN_TEXT)
 
     content, errors = load_content()
     for error in errors:
@@ -157,11 +169,14 @@ def _content_preview(args: argparse.Namespace) -> int:
         return 2
     slots = {"language": args.language, "language_chosen": True,
              "origin": args.origin, "destination": args.destination}
-    turn = dialogue.Turn(intent=topic.intents[0] if topic.intents else None, text="",
-                         slots=slots, channel=args.channel)
+    turn = dialogue.Turn(intent=topic.intents[0] if topic.intents else None,
+                         text=args.question, slots=slots, capabilities=capabilities)
     outcome = dialogue.run(dialogue.answer_topic, turn, content)
     for reply in outcome.replies:
-        print(render(reply, args.channel, translator(outcome.language))["text"])
+        rendered = render(reply, capabilities, translator(outcome.language))
+        print(rendered["text"])
+        for button in rendered.get("buttons", ()):
+            print(f"[{button['title']}]")
         print("---")
     return 0
 
@@ -203,6 +218,17 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     print(report.table())
     failed = report.overall < args.min_overall or any(
         accuracy < args.min_language for accuracy in report.by_language.values())
+    return 1 if failed else 0
+
+
+def _eval_answers(args: argparse.Namespace) -> int:
+    from bot.answer_evaluation import evaluate_with_servers
+
+    report = evaluate_with_servers(args.dataset, args.out)
+    print(report.table())
+    failed = report.pass_rate < args.min_pass \
+        or any(rate < args.min_language for rate in report.by_language().values()) \
+        or report.median_first_reply > args.max_median_chars
     return 1 if failed else 0
 
 

@@ -41,17 +41,19 @@ _ARABIC_END = r"(?=(?:ي|ية|يون|يين|يات)?(?![\u0620-\u064a]))"
 @lru_cache(maxsize=8)
 def _patterns(countries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[re.Pattern, str]]:
     terms: dict[str, str] = {}
+    listed: set[str] = set()  # words caseworkers listed: even two letters ("HK") count
     for code, extra in countries:
+        for word in extra:
+            terms.setdefault(fold(word), code)
+            listed.add(fold(word))
         for language in LANGUAGES:
             name = language.locale.territories.get(code)
             if name:
                 terms.setdefault(fold(name), code)
-        for word in extra:
-            terms.setdefault(fold(word), code)
     patterns = []
     # Longest first, so "United Arab Emirates" wins over "Arab".
     for term in sorted(terms, key=len, reverse=True):
-        if len(term) < 3 and term.isascii():
+        if len(term) < 3 and term.isascii() and term not in listed:
             continue
         # Latin words need a boundary before them and may take an ending of their
         # people ("qataris", "nepalese") but not more ("indiana"); other scripts

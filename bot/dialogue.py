@@ -15,24 +15,41 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import languages
+from bot import answers, languages
 from bot.content.model import Amount, Content, CountryRef, Fact, Topic
-from bot.countries import assign_roles, country_name, find_countries
+from bot.countries import assign_roles, country_name, find_countries, fold
 from bot.i18n import N_, Translator, translator
-from bot.render import SHORT_CHANNELS, Choice, Reply, SourceNote
+from bot.render import MORE, PLAIN_TEXT, SOURCES, Capabilities, Choice, Reply, SourceNote
 
 ROLES = ("origin", "destination")
 OTHER_COUNTRY = "other"
 MAX_REDRESS_FACTS = 2
+SHORT_MENU_COUNTRIES = 6  # "which country?" offers the likeliest few, then "another"
+REPORT = "report:start"  # the payload of "report this anonymously"
+# The words an answer offers to type next; translated, and understood in either language.
+MORE_WORD = N_("more")
+SOURCES_WORD = N_("sources")
+REPORT_WORD = N_("report")
+# A language that almost only one origin of ours speaks is a hint of the origin, shown
+# so that the user can correct it ("from Nepal? reply 0 to change").
+LANGUAGE_ORIGINS = {"ne": "NP", "tl": "PH", "bn": "BD", "am": "ET", "id": "ID"}
+# A message must have this many words, besides country names, to switch the language.
+SWITCH_MIN_WORDS = 3
+# What the classifier says when it could not place a message.
+UNSURE_INTENTS = (None, "nlu_fallback", "out_of_scope")
 
 # Slot names (declared in domain.yml).
 LANGUAGE = "language"
 LANGUAGE_CHOSEN = "language_chosen"
 PENDING_TOPIC = "pending_topic"
+PENDING_QUESTIONS = "pending_questions"  # sub-questions asked before "which country?"
 MENU = "menu"
+MORE_FACTS = "more_facts"  # ids of the facts that "more" says next
+SHOWN_FACTS = "shown_facts"  # ids of the facts whose sources "sources" lists
+ORIGIN_HINTED = "origin_hinted"  # the origin is a guess from the channel or language
 REQUESTED_SLOT = "requested_slot"  # Rasa's: the question a form is waiting for
 
-_QUESTIONS = {
+COUNTRY_QUESTIONS = {
     "origin": N_("Which country are you from?"),
     "destination": N_("In which country do you work, or plan to work?"),
 }
@@ -48,7 +65,8 @@ class Turn:
     slots: Mapping[str, Any]
     identification: Mapping[str, Any] | None = None  # from bot.nlu.LanguageIdentifier
     language_hint: str | None = None  # from the channel (Telegram language_code...)
-    channel: str | None = None
+    capabilities: Capabilities = PLAIN_TEXT  # what the channel declared it can show
+    origin_hint: str | None = None  # from the channel: the phone number's country
     choice: str | None = None  # a button's payload, sent without NLU
     conversation_id: str = ""  # the channel's pseudonym, never a phone number or user id
 
@@ -61,8 +79,15 @@ class Outcome:
     followup: str | None = None  # an action (or form) to run next, e.g. to ask again
 
 
-def resolve_language(turn: Turn) -> str:
-    """The language to answer in: an explicit choice sticks; otherwise what the user writes."""
+def resolve_language(turn: Turn, content: Content | None = None) -> str:
+    """The language to answer in.
+
+    An explicit choice sticks. Once a conversation has a language, only a clear
+    sentence in another one switches it: a country name, a number, "ok" or "yes"
+    never does. Before that, a confident identification decides, then the channel's
+    hint; an unsure guess counts only in a script other than Latin (a Devanagari
+    "थप" is Nepali or Hindi, but a Latin "hi" is English, not Hindi).
+    """
     current = turn.slots.get(LANGUAGE)
     if turn.slots.get(LANGUAGE_CHOSEN) and current in languages.CODES:
         return current
@@ -70,13 +95,33 @@ def resolve_language(turn: Turn) -> str:
         return current  # a form's answers (a city, a name) say nothing of the language
     identification = turn.identification or {}
     guess = identification.get("language")
+    confident = guess in languages.CODES and identification.get("confident")
+    if current in languages.CODES:
+        menu = turn.slots.get(MENU) or []
+        answering_country = any(str(item).startswith(ROLES) for item in menu)
+        if confident and guess != current and not answering_country \
+                and _is_sentence(turn.text, content):
+            return guess
+        return current
     hint = languages.normalise(turn.language_hint)
-    if guess in languages.CODES and identification.get("confident"):
+    if confident:
         return guess
-    for candidate in (current, hint, guess):
-        if candidate in languages.CODES:
-            return candidate
+    if hint:
+        return hint
+    if guess in languages.CODES and identification.get("script") not in (None, "Latin"):
+        return guess
     return languages.DEFAULT_LANGUAGE
+
+
+def _is_sentence(text: str, content: Content | None) -> bool:
+    """Enough words, besides the countries it names, to tell its language."""
+    words = fold(text).split()
+    if content is not None:
+        named = {fold(country_name(code, language.code)) for code in find_countries(text, content)
+                 for language in languages.LANGUAGES}
+        named_words = {word for name in named for word in name.split()}
+        words = [word for word in words if word not in named_words]
+    return len([word for word in words if not word.isdigit()]) >= SWITCH_MIN_WORDS
 
 
 class Conversation:
@@ -87,7 +132,7 @@ class Conversation:
         self.content = content
         self.today = today or date.today()
         self.slots = dict(turn.slots)
-        self.outcome = Outcome(resolve_language(turn))
+        self.outcome = Outcome(resolve_language(turn, content))
         self._set(LANGUAGE, self.outcome.language)
         self.t: Translator = translator(self.outcome.language)
 
@@ -111,12 +156,32 @@ class Conversation:
         self.outcome.replies.append(Reply(text, choices or []))
         self._set(MENU, [choice.payload for choice in choices] if choices else None)
 
-    def say_fact(self, fact: Fact) -> None:
+    def fact_text(self, fact: Fact) -> str:
         text = self.t.gettext(fact.text, domain="content")
         values = {name: self._format_value(value) for name, value in fact.values.items()}
-        source = SourceNote(fact.source.title, fact.source.url,
-                            self.t.format_date(fact.checked), fact.is_stale(self.today))
-        self.outcome.replies.append(Reply(text.format(**values), source=source))
+        return text.format(**values)
+
+    def source_note(self, fact: Fact) -> SourceNote:
+        verified = fact.verified
+        return SourceNote(fact.source.short_title, fact.source.url,
+                          self.t.format_date(verified.on) if verified else None,
+                          fact.is_stale(self.today), full_title=fact.source.title)
+
+    def say_fact(self, fact: Fact) -> None:
+        self.outcome.replies.append(Reply(self.fact_text(fact), source=self.source_note(fact)))
+
+    def say_facts(self, facts: list[Fact]) -> None:
+        """Facts as one message (each with its source), or one message each where
+        every message costs money (SMS pages whole messages)."""
+        if not facts:
+            return
+        if self.turn.capabilities.segment_budget:
+            for fact in facts:
+                self.say_fact(fact)
+            return
+        self.outcome.replies.append(Reply(
+            self.fact_text(facts[0]), source=self.source_note(facts[0]),
+            more=[(self.fact_text(fact), self.source_note(fact)) for fact in facts[1:]]))
 
     def _format_value(self, value: Amount | CountryRef | str) -> str:
         if isinstance(value, CountryRef):
@@ -139,9 +204,21 @@ class Conversation:
         return [Choice(f"language:{language.code}", language.native_name)
                 for language in languages.LANGUAGES]
 
-    def country_menu(self, role: str) -> list[Choice]:
+    def country_menu(self, role: str, likely_first: bool = False,
+                     other: str | None = None) -> list[Choice]:
+        """The countries with this role, by name; with ``likely_first``, only the few
+        this conversation makes likeliest (those with a corridor to the other country,
+        ``other`` or the one given, then those with the most facts), then "another
+        country"."""
         countries = sorted(self.content.countries_with_role(role),
                            key=lambda country: country_name(country.code, self.outcome.language))
+        if likely_first:
+            other_role = "destination" if role == "origin" else "origin"
+            other = other or self.slots.get(other_role)
+            countries.sort(key=lambda country: (
+                -(_corridor_key(role, country.code, other) in self.content.corridors),
+                -sum(len(group) for group in country.facts.values())))
+            countries = countries[:SHORT_MENU_COUNTRIES]
         choices = [Choice(f"{role}:{country.code}",
                           country_name(country.code, self.outcome.language))
                    for country in countries]
@@ -154,10 +231,27 @@ class Conversation:
         found = assign_roles(find_countries(text, self.content), self.content)
         for role, code in found.items():
             self._set(role, code)
+            if role == "origin":
+                self._set(ORIGIN_HINTED, None)
         return list(found)
 
-    def missing_role(self, topic: Topic) -> str | None:
+    def note_origin_hint(self) -> str | None:
+        """Take the origin from the channel (the phone number's country) or, failing that,
+        from a language almost only one origin speaks; return it if it was taken."""
+        if self.slots.get("origin"):
+            return None
+        hint = self.turn.origin_hint or LANGUAGE_ORIGINS.get(self.outcome.language)
+        country = self.content.countries.get(hint or "")
+        if country is None or "origin" not in country.roles:
+            return None
+        self._set("origin", country.code)
+        self._set(ORIGIN_HINTED, True)
+        return country.code
+
+    def missing_role(self, topic: Topic | None) -> str | None:
         """The first country role this topic needs and the user has not given yet."""
+        if topic is None:
+            return None
         for role in ROLES:
             if role in topic.country_roles and not self.slots.get(role) \
                     and self._any_country_knows(topic.id, role):
@@ -169,32 +263,146 @@ class Conversation:
             return True
         return any(corridor.facts.get(topic_id) for corridor in self.content.corridors.values())
 
-    def answer_topic(self, topic: Topic, scopes: tuple[str, ...] | None = None) -> None:
-        """Say what the content knows on ``topic``, then ask for what is missing.
-
-        ``scopes`` limits what is said (after the user names a country, only what
-        that country adds is new).
-        """
+    def answer(self, topic: Topic | None, questions: list[str]) -> None:
+        """Answer a question: the facts that answer it, most specific first, as much as
+        fits the channel's first message; what to do next; the rest on "more"."""
+        hinted = self.note_origin_hint()
         origin, destination = self.slots.get("origin"), self.slots.get("destination")
-        facts = self.content.facts_for(topic.id, origin, destination)
-        shown = [fact for scope, fact in facts if scopes is None or scope in scopes]
-        if scopes is None:
-            self.say(self._("About: {topic}").format(topic=self.topic_title(topic)))
-        for fact in shown:
-            self.say_fact(fact)
-        missing = self.missing_role(topic)
-        if missing:
-            self._set(PENDING_TOPIC, topic.id)
-            self.say(self._(_QUESTIONS[missing]), self.country_menu(missing))
+        translated = {fact.id: self.t.lookup(fact.text, "content") or ""
+                      for fact in self.content.all_facts()}
+        chosen = answers.choose(self.content, topic=topic.id if topic else None,
+                                questions=questions, text=self.turn.text, translated=translated,
+                                origin=origin, destination=destination)
+        specific = [candidate for candidate in chosen if candidate.scope != "charter"]
+        missing = self.missing_role(topic or self._home_topic(questions))
+        preferred = answers.preferred_role(self.content, questions)
+        if preferred and not self.slots.get(preferred) \
+                and self.content.countries_with_role(preferred):
+            missing = preferred  # its rules come first, so ask for it even with others
+        if missing and (not specific or missing == preferred):
+            # The answer depends on a country we do not know: what we can say in
+            # one fact, then the question, with the likeliest countries.
+            if chosen:
+                self.say_facts([chosen[0].fact])
+                self._set(SHOWN_FACTS, [chosen[0].fact.id])
+            self._set(PENDING_TOPIC, (topic or self._home_topic(questions)).id)
+            self._set(PENDING_QUESTIONS, questions or None)
+            self.say(self._(COUNTRY_QUESTIONS[missing]),
+                     self.country_menu(missing, likely_first=True))
             return
         self._set(PENDING_TOPIC, None)
-        specific = [fact for scope, fact in facts if scope != "charter"]
-        if topic.country_roles and not specific:
-            self.say_not_known()
-        elif not shown:
-            self.say_not_known()
+        self._set(PENDING_QUESTIONS, None)
+        needs_country = bool(topic and topic.country_roles)
+        if not chosen or (needs_country and not specific and (origin or destination)):
+            self.say_not_known(standard=chosen[0].fact if chosen else None)
+            return
+        problem = any(self.content.questions[q].problem for q in questions
+                      if q in self.content.questions)
+        if preferred == "origin" and origin not in (None, OTHER_COUNTRY) and not any(
+                candidate.scope in ("corridor", "origin") and candidate.answered[:1]
+                == tuple(questions[:1]) for candidate in chosen):
+            # What was asked is the origin's to answer, and we know nothing of it.
+            self.say(self._("I do not have verified information on this for {countries}.")
+                     .format(countries=country_name(origin, self.outcome.language)))
+        self._say_answer([candidate.fact for candidate in chosen], questions, problem, hinted)
 
-    def say_not_known(self) -> None:
+    def _home_topic(self, questions: list[str]) -> Topic | None:
+        for question in questions:
+            entry = self.content.questions.get(question)
+            if entry and entry.topic in self.content.topics:
+                return self.content.topics[entry.topic]
+        return None
+
+    def _say_answer(self, facts: list[Fact], questions: list[str], problem: bool,
+                    hinted: str | None) -> None:
+        first, rest = facts[:1], facts[1:]
+        contacts: list[Fact] = []
+        if problem:
+            contacts = answers.contacts(self.content, self.slots.get("origin"),
+                                        self.slots.get("destination"), questions,
+                                        self.turn.text)
+        steps = [fact for fact in contacts if fact not in first]
+        self._fill(first, rest, used=sum(self._cost(fact) for fact in first + steps))
+        steps = [fact for fact in steps if fact not in first]
+        rest = [fact for fact in rest if fact not in steps]
+        self.say_facts(first)
+        self.say_facts(steps)
+        if problem and not contacts:
+            self.say(self._("I have no verified contact for your country. Your country's "
+                            "embassy or consulate can help."))
+        shown = first + steps
+        self._set(SHOWN_FACTS, [fact.id for fact in shown])
+        self._set(MORE_FACTS, [fact.id for fact in rest] or None)
+        if hinted:
+            self.say(self._("(From {country}? Reply 0 to change.)")
+                     .format(country=country_name(hinted, self.outcome.language)))
+        self.offer_next(more=bool(rest), report=problem)
+
+    def offer_next(self, more: bool, report: bool) -> None:
+        """Buttons where the channel has them; otherwise one line of keywords."""
+        if self.turn.capabilities.buttons:
+            choices = []
+            if more:
+                choices.append(Choice(MORE, self._("More")))
+            choices.append(Choice(SOURCES, self._("Sources")))
+            if report:
+                choices.append(Choice(REPORT, self._("Report anonymously")))
+            self.outcome.replies.append(Reply("", choices))
+            return
+        words = {"more": self._(MORE_WORD).upper(), "sources": self._(SOURCES_WORD).upper(),
+                 "report": self._(REPORT_WORD).upper()}
+        if more:
+            self.say(self._("Reply {more} for more, or {sources} for the sources.")
+                     .format(**words))
+        else:
+            self.say(self._("Reply {sources} for the sources.").format(**words))
+        if report:
+            self.say(self._("To report this anonymously, write {report}.").format(**words))
+
+    def say_more(self) -> None:
+        waiting = self._slot_facts(MORE_FACTS)
+        if not waiting:
+            self.say(self._("That is all I have on this. Ask me another question, or say "
+                            "\"help\" to see all topics."))
+            self._set(MORE_FACTS, None)
+            return
+        page = [waiting.pop(0)]
+        self._fill(page, waiting, used=self._cost(page[0]))
+        self.say_facts(page)
+        self._set(SHOWN_FACTS, [fact.id for fact in page])
+        self._set(MORE_FACTS, [fact.id for fact in waiting] or None)
+        self.offer_next(more=bool(waiting), report=False)
+
+    def say_sources(self) -> None:
+        shown = self._slot_facts(SHOWN_FACTS)
+        if not shown:
+            self.say(self._("Ask me a question first: I will show where each answer comes "
+                            "from."))
+            return
+        lines = [self._("Sources:")]
+        for fact in shown:
+            note = self.source_note(fact)
+            lines.append(f"- {note.full_title}" + (f": {note.url}" if note.url else ""))
+        self.say("\n".join(lines))
+
+    def _slot_facts(self, slot: str) -> list[Fact]:
+        """The facts whose ids a slot holds, still in the content."""
+        by_id = {fact.id: fact for fact in self.content.all_facts()}
+        return [by_id[fact_id] for fact_id in self.slots.get(slot) or () if fact_id in by_id]
+
+    def _cost(self, fact: Fact) -> int:
+        """About what a fact takes in a message: its text and its short source."""
+        return len(self.fact_text(fact)) + len(fact.source.short_title) + 20
+
+    def _fill(self, facts: list[Fact], waiting: list[Fact], used: int) -> None:
+        """Move facts from ``waiting`` to ``facts`` while the first message has room."""
+        while waiting and used + self._cost(waiting[0]) <= self.turn.capabilities.max_chars:
+            used += self._cost(waiting[0])
+            facts.append(waiting.pop(0))
+
+    def say_not_known(self, standard: Fact | None = None) -> None:
+        """Say that nothing verified is known for the worker's countries, then the
+        international standard in one fact (if there is one), then whom to turn to."""
         named = [country_name(self.slots[role], self.outcome.language) for role in ROLES
                  if self.slots.get(role) not in (None, OTHER_COUNTRY)]
         if named:
@@ -202,19 +410,36 @@ class Conversation:
                      .format(countries=", ".join(named)))
         else:
             self.say(self._("I do not have verified information on this for your country."))
-        self.say(self._("These can help you:"))
-        for fact in self.redress_facts():
-            self.say_fact(fact)
+        shown = [standard] if standard else []
+        self.say_facts(shown)
+        facts = [fact for fact in self.redress_facts() if fact not in shown]
+        if facts:
+            self.say(self._("These can help you:"))
+            self.say_facts(facts)
+        else:
+            self.say(self._("Your country's embassy or consulate can help."))
+        self._set(SHOWN_FACTS, [fact.id for fact in shown + facts] or None)
 
     def redress_facts(self) -> list[Fact]:
-        facts: list[Fact] = []
-        for role in ("destination", "origin"):
-            country = self.content.countries.get(self.slots.get(role) or "")
+        """Whom to turn to, from the worker's own countries only; the international
+        standard when neither country is known."""
+        facts = answers.contacts(self.content, self.slots.get("origin"),
+                                 self.slots.get("destination"), ["hotline"], self.turn.text)
+        if facts:
+            return facts[:MAX_REDRESS_FACTS]
+        known = [self.slots.get(role) for role in ROLES
+                 if self.slots.get(role) not in (None, OTHER_COUNTRY)]
+        for code in known:
+            country = self.content.countries.get(code)
             if country:
                 facts += country.facts.get("redress", ())
-        if not facts and "redress" in self.content.topics:
+        if not facts and not known and "redress" in self.content.topics:
             facts = list(self.content.topics["redress"].facts)
         return facts[:MAX_REDRESS_FACTS]
+
+
+def _corridor_key(role: str, code: str, other: str | None) -> tuple[str, str]:
+    return (code, other or "") if role == "origin" else (other or "", code)
 
 
 # -- handlers: one per Rasa action ---------------------------------------------
@@ -225,7 +450,7 @@ def greet(conversation: Conversation) -> None:
     _ = conversation._
     identification = conversation.turn.identification or {}
     if not conversation.slots.get(LANGUAGE_CHOSEN) and not identification.get("confident"):
-        if conversation.turn.channel not in SHORT_CHANNELS:
+        if not conversation.turn.capabilities.segment_budget:
             _introduce(conversation)
         # On SMS the ten names in their scripts already fill three segments: the
         # introduction comes once the language is chosen (see choose_option).
@@ -257,17 +482,41 @@ def change_language(conversation: Conversation) -> None:
 
 
 def answer_topic(conversation: Conversation) -> None:
-    topic = conversation.content.topic_for_intent(conversation.turn.intent or "")
-    if topic is None:
+    """A question: its intent gives the topic, its words the sub-questions."""
+    content, turn = conversation.content, conversation.turn
+    topic = content.topic_for_intent(turn.intent or "")
+    questions = answers.asked(turn.text, conversation.outcome.language, content)
+    if topic is None and not questions:
         fallback(conversation)
         return
-    conversation.note_countries(conversation.turn.text)
-    conversation.answer_topic(topic)
+    conversation.note_countries(turn.text)
+    conversation.answer(topic, questions)
 
 
 def inform(conversation: Conversation) -> None:
-    filled = conversation.note_countries(conversation.turn.text)
+    filled = conversation.note_countries(conversation.turn.text) or _typed_other(conversation)
     _continue_after_countries(conversation, filled)
+
+
+def _typed_other(conversation: Conversation) -> list[str]:
+    """ "Another country", typed instead of its number in the country menu."""
+    role = _names_other(conversation)
+    if role is None:
+        return []
+    conversation._set(role, OTHER_COUNTRY)
+    return [role]
+
+
+def _names_other(conversation: Conversation) -> str | None:
+    """The role whose "another country" the message types, if the menu offers it."""
+    typed = fold(conversation.turn.text).strip(" .!?")
+    if typed not in (fold(conversation._("Another country")), "another country"):
+        return None
+    for item in conversation.slots.get(MENU) or ():
+        role, _sep, value = str(item).partition(":")
+        if role in ROLES and value == OTHER_COUNTRY:
+            return role
+    return None
 
 
 def _continue_after_countries(conversation: Conversation, filled: list[str]) -> None:
@@ -277,13 +526,13 @@ def _continue_after_countries(conversation: Conversation, filled: list[str]) -> 
         if pending and conversation.missing_role(pending):
             role = conversation.missing_role(pending)
             conversation.say(_("Sorry, I did not recognise the country."))
-            conversation.say(_(_QUESTIONS[role]), conversation.country_menu(role))
+            conversation.say(_(COUNTRY_QUESTIONS[role]),
+                             conversation.country_menu(role, likely_first=True))
         else:
             conversation.say(_("Sorry, I did not recognise the country."))
         return
     if pending:
-        scopes = tuple(filled) + ("corridor",)
-        conversation.answer_topic(pending, scopes=scopes)
+        conversation.answer(pending, list(conversation.slots.get(PENDING_QUESTIONS) or ()))
         return
     named = ", ".join(country_name(conversation.slots[role], conversation.outcome.language)
                       for role in ROLES
@@ -299,6 +548,9 @@ def choose_option(conversation: Conversation) -> None:
     payload = conversation.turn.choice
     if payload is None:
         number = _read_number(conversation.turn.text)
+        if number == 0 and conversation.slots.get(ORIGIN_HINTED):
+            _correct_origin(conversation)
+            return
         if number is not None and 1 <= number <= len(menu):
             payload = menu[number - 1]
         elif menu:
@@ -312,7 +564,7 @@ def choose_option(conversation: Conversation) -> None:
     if kind == "language" and value in languages.CODES:
         first_choice = not conversation.slots.get(LANGUAGE_CHOSEN)
         conversation.set_language(value)
-        if first_choice and conversation.turn.channel in SHORT_CHANNELS:
+        if first_choice and conversation.turn.capabilities.segment_budget:
             _introduce(conversation)
         conversation.say(conversation._("I will write in {language}. Ask me a question, or say "
                                         "\"help\" to see all topics.")
@@ -320,12 +572,27 @@ def choose_option(conversation: Conversation) -> None:
     elif kind == "menu" and value == "language":
         conversation.say(_("Choose your language:"), conversation.language_menu())
     elif kind == "topic" and value in conversation.content.topics:
-        conversation.answer_topic(conversation.content.topics[value])
+        conversation.answer(conversation.content.topics[value], [])
+    elif payload == MORE:
+        conversation.say_more()
+    elif payload == SOURCES:
+        conversation.say_sources()
+    elif payload == REPORT:
+        start_report(conversation)
     elif kind in ROLES:
         conversation._set(kind, value)
         _continue_after_countries(conversation, [kind])
     else:
         show_help(conversation)
+
+
+def _correct_origin(conversation: Conversation) -> None:
+    """"0" after "(from Nepal? reply 0 to change)": forget the guess and ask."""
+    conversation._set("origin", None)
+    conversation._set(ORIGIN_HINTED, None)
+    question = COUNTRY_QUESTIONS["origin"]
+    conversation.say(conversation._(question),
+                     conversation.country_menu("origin", likely_first=True))
 
 
 def _read_number(text: str) -> int | None:
@@ -359,6 +626,20 @@ def fallback(conversation: Conversation) -> None:
         conversation.say(_("Sorry, I do not speak that language yet. Choose your language:"),
                          conversation.language_menu())
         return
+    # The classifier was unsure, but the words may still say what is asked: the
+    # country the bot just asked for, or a sub-question.
+    if conversation.slots.get(PENDING_TOPIC):
+        filled = conversation.note_countries(conversation.turn.text) \
+            or _typed_other(conversation)
+        if filled:
+            _continue_after_countries(conversation, filled)
+            return
+    questions = answers.asked(conversation.turn.text, conversation.outcome.language,
+                              conversation.content)
+    if questions:
+        conversation.note_countries(conversation.turn.text)
+        conversation.answer(None, questions)
+        return
     conversation.say(_("Sorry, I did not understand. I can tell you about these topics:"),
                      conversation.topic_menu())
 
@@ -379,14 +660,47 @@ def acknowledge(conversation: Conversation) -> None:
                                     "topics."))
 
 
+def more(conversation: Conversation) -> None:
+    conversation.say_more()
+
+
+def sources(conversation: Conversation) -> None:
+    conversation.say_sources()
+
+
+def start_report(conversation: Conversation) -> None:
+    conversation.outcome.followup = "report_form"
+
+
+def _keyword_handler(turn: Turn, language: str) -> Handler | None:
+    """The words an answer ends with ("reply MORE for more..."), typed as a whole
+    message in the conversation's language or in English."""
+    typed = fold(turn.text).strip(" .!?")
+    if not typed:
+        return None
+    t = translator(language)
+    for handler, word in ((more, MORE_WORD), (sources, SOURCES_WORD), (start_report, REPORT_WORD)):
+        if typed in (fold(word), fold(t.gettext(word))):
+            return handler
+    return None
+
+
 def run(handler: Handler, turn: Turn, content: Content, today: date | None = None) -> Outcome:
     conversation = Conversation(turn, content, today)
-    # A message clearly in a language we do not speak was not really understood,
-    # whatever intent the classifier guessed: offer the languages we do speak.
-    unsupported = (turn.identification or {}).get("unsupported")
     in_form = turn.slots.get("requested_slot") is not None
+    if turn.choice is None and not in_form:
+        handler = _keyword_handler(turn, conversation.outcome.language) or handler
+        # The bot asked for a country: a message that names one answers it, whatever
+        # intent the classifier saw in it ("Jordan" read as a greeting).
+        if turn.slots.get(PENDING_TOPIC) and (find_countries(turn.text, content)
+                                              or _names_other(conversation)):
+            handler = inform
+    # A message clearly in a language we do not speak, that the classifier could not
+    # place either, gets the languages we do speak. One it understood is answered:
+    # romanised Nepali or Hindi can look like another language to the identifier.
+    unsupported = (turn.identification or {}).get("unsupported")
     if unsupported and turn.choice is None and not in_form \
-            and not turn.slots.get(LANGUAGE_CHOSEN):
+            and not turn.slots.get(LANGUAGE_CHOSEN) and turn.intent in UNSURE_INTENTS:
         handler = fallback
     handler(conversation)
     return conversation.outcome

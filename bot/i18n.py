@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import logging
+import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -26,6 +27,7 @@ DOMAINS = ("messages", "content")
 SOURCE_LANGUAGE = "en"
 
 log = logging.getLogger(__name__)
+_CODE_NEXT_TO_DIGIT = re.compile(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, do not translate"
@@ -80,9 +82,14 @@ class Translator:
         if value == value.to_integral_value():
             pattern = self.locale.currency_formats["standard"].pattern
             whole = ";".join(part.replace(".00", "") for part in pattern.split(";"))
-            return format_currency(value, currency, format=whole, locale=self.locale,
+            text = format_currency(value, currency, format=whole, locale=self.locale,
                                    currency_digits=False)
-        return format_currency(value, currency, locale=self.locale, currency_digits=False)
+        else:
+            text = format_currency(value, currency, locale=self.locale, currency_digits=False)
+        # CLDR's currency spacing, which Babel does not apply: a code such as "NPR" is
+        # set apart from the digits ("NPR 10,000", not "NPR10,000"). A plain space, as
+        # a no-break space would make an SMS cost twice as much (UCS-2).
+        return _CODE_NEXT_TO_DIGIT.sub(" ", text)
 
     def format_date(self, value: date) -> str:
         return format_date(value, format="medium", locale=self.locale)

@@ -9,12 +9,51 @@ source to show (SMS leaves out the link, which costs a whole message).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.i18n import Translator
 
-BUTTON_CHANNELS = frozenset({"telegram", "web"})
-SHORT_CHANNELS = frozenset({"sms"})
+CAPABILITIES_KEY = "capabilities"  # the message metadata key a channel declares them under
+MORE = "more:answer"  # the payload of "more" (a button, or the MORE keyword on SMS)
+SOURCES = "sources:answer"  # the payload of "sources" (a button, or the keyword on SMS)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show. Channels declare them in each message's metadata
+    (:data:`CAPABILITIES_KEY`); rendering and answer composition read only these,
+    never a channel's name."""
+
+    buttons: bool = False  # menus as buttons (else a numbered list: any phone can reply "2")
+    links: bool = True  # a URL is worth showing (on SMS it costs a whole message)
+    max_chars: int = 500  # what the first message of an answer may hold
+    segment_budget: int | None = None  # SMS segments per answer, where each one costs money
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {"buttons": self.buttons, "links": self.links, "max_chars": self.max_chars,
+                "segment_budget": self.segment_budget}
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any] | None) -> Capabilities:
+        """The capabilities a message declares; the defaults (a plain text chat) otherwise."""
+        declared = (metadata or {}).get(CAPABILITIES_KEY)
+        if not isinstance(declared, Mapping):
+            return cls()
+        budget = declared.get("segment_budget")
+        max_chars = declared.get("max_chars")
+        return cls(
+            buttons=declared.get("buttons") is True,
+            links=declared.get("links") is not False,
+            max_chars=max_chars if isinstance(max_chars, int) and max_chars > 0 else 500,
+            segment_budget=budget if isinstance(budget, int) and budget > 0 else None,
+        )
+
+
+PLAIN_TEXT = Capabilities()
+CHAT = Capabilities(buttons=True, links=True, max_chars=500)  # Telegram, web chat
+SMS = Capabilities(buttons=False, links=False, max_chars=459, segment_budget=3)
 
 
 @dataclass(frozen=True)
@@ -25,10 +64,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class SourceNote:
-    title: str
+    title: str  # short, for a phone: "Saudi Labour Law, Art. 40"
     url: str | None
-    checked: str  # already formatted for the reader's locale
+    checked: str | None  # when a person verified it, formatted for the reader; None if never
     stale: bool = False
+    full_title: str = ""  # the whole citation, for "sources"
 
 
 @dataclass
@@ -36,6 +76,8 @@ class Reply:
     text: str
     choices: list[Choice] = field(default_factory=list)
     source: SourceNote | None = None
+    # Further facts said in the same message, each with its source.
+    more: list[tuple[str, SourceNote]] = field(default_factory=list)
 
 
 def choice_payload(choice: Choice) -> str:
@@ -43,15 +85,15 @@ def choice_payload(choice: Choice) -> str:
     return "/choose_option" + json.dumps({"choice": choice.payload}, separators=(",", ":"))
 
 
-def render(reply: Reply, channel: str | None, translator: Translator) -> dict:
-    """Keyword arguments for ``dispatcher.utter_message`` on ``channel``."""
+def render(reply: Reply, capabilities: Capabilities, translator: Translator) -> dict:
+    """Keyword arguments for ``dispatcher.utter_message`` on a channel that can show
+    ``capabilities``: buttons, or a numbered list any phone can answer."""
     _ = translator.gettext
-    parts = [reply.text]
-    if reply.source:
-        parts.append(_source_line(reply.source, channel, translator))
+    parts = [_with_source(reply.text, reply.source, translator)]
+    parts += [_with_source(text, source, translator) for text, source in reply.more]
     message: dict = {}
     if reply.choices:
-        if channel in BUTTON_CHANNELS:
+        if capabilities.buttons:
             message["buttons"] = [{"title": choice.label, "payload": choice_payload(choice)}
                                   for choice in reply.choices]
         else:
@@ -63,14 +105,22 @@ def render(reply: Reply, channel: str | None, translator: Translator) -> dict:
     return message
 
 
-def _source_line(source: SourceNote, channel: str | None, translator: Translator) -> str:
+def _with_source(text: str, source: SourceNote | None, translator: Translator) -> str:
+    if source is None:
+        return text
+    return f"{text} {source_line(source, translator)}"
+
+
+def source_line(source: SourceNote, translator: Translator) -> str:
+    """Where a fact comes from, in a few words: "(Saudi Labour Law, Art. 40, checked
+    22 Nov 2026)", or "not yet checked" until a person has compared it with the source.
+    The full citation and its link come on "sources"."""
     _ = translator.gettext
-    if channel in SHORT_CHANNELS or not source.url:
-        line = _("Source: {title} (checked {date})").format(title=source.title,
-                                                           date=source.checked)
+    if source.checked is None:
+        line = _("({source}, not yet checked)").format(source=source.title)
     else:
-        line = _("Source: {title}, {url} (checked {date})").format(
-            title=source.title, url=source.url, date=source.checked)
+        line = _("({source}, checked {date})").format(source=source.title,
+                                                       date=source.checked)
     if source.stale:
-        line += "\n" + _("This was checked long ago and may be out of date.")
+        line += " " + _("This was checked long ago and may be out of date.")
     return line

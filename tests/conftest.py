@@ -1,10 +1,12 @@
-"""Shared fixtures: the real content, copies of it to break, and Rasa trackers."""
+"""Shared fixtures: the real content, copies of it to break, Rasa trackers, and a
+fresh pseudonym key."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content import load_content
 from bot.content.loader import CONTENT_DIR
+from bot.privacy import default_pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh pseudonym key in a temporary ``BOT_SECRETS_DIR``."""
+    monkeypatch.setenv("BOT_SECRETS_DIR", str(tmp_path))
+    default_pseudonymiser.cache_clear()
+    yield tmp_path
+    default_pseudonymiser.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +49,16 @@ def content_copy(tmp_path: Path) -> Path:
 def make_tracker(text: str, intent: str, slots: dict[str, Any] | None = None,
                  language: dict | None = None, channel: str = "rest",
                  entities: list[dict] | None = None, metadata: dict | None = None) -> Tracker:
-    """A tracker whose latest user message is ``text``, understood as ``intent``."""
+    """A tracker whose latest user message is ``text``, understood as ``intent``, sent on
+    ``channel`` with the capabilities that channel declares."""
+    from bot.render import CAPABILITIES_KEY, CHAT, PLAIN_TEXT, SMS
+
+    capabilities = {"telegram": CHAT, "web": CHAT, "sms": SMS}.get(channel, PLAIN_TEXT)
+    metadata = {CAPABILITIES_KEY: capabilities.to_metadata(), **(metadata or {})}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities or [], "language": language, "metadata": metadata or {}}
+              "entities": entities or [], "language": language, "metadata": metadata}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel,
-               "metadata": metadata or {}}]
+               "metadata": metadata}]
     return Tracker("test-user", slots or {}, latest, events, False, None, {}, "action_listen")
 
 

@@ -16,14 +16,14 @@ from bot.i18n import LOCALES_DIR, Translator
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en", "NPR10,000"), ("fr", "10\u202f000\u00a0NPR"), ("ne", "नेरू\u00a010,000"),
+    ("en", "NPR 10,000"), ("fr", "10\u202f000\u00a0NPR"), ("ne", "नेरू\u00a010,000"),
 ])
 def test_whole_amounts_are_formatted_for_the_locale_without_decimals(language, expected):
     assert Translator(language).format_amount(Decimal("10000"), "NPR") == expected
 
 
 def test_amounts_with_cents_keep_them():
-    assert Translator("en").format_amount(Decimal("1700.5"), "MYR") == "MYR1,700.50"
+    assert Translator("en").format_amount(Decimal("1700.5"), "MYR") == "MYR 1,700.50"
 
 
 def test_dates_are_written_in_the_language():

@@ -361,8 +361,13 @@ def _load_questions(path: Path, topics: set[str], errors: list[ContentError]
         problem = entry.get("problem", False)
         if not isinstance(problem, bool):
             reader.error(entry.line, f"{what}'problem' must be true or false")
+        first = entry.get("first")
+        if first not in (None, "origin"):
+            reader.error(entry.line, f"{what}'first' can only be origin")
+            first = None
         if topic:
-            questions[question_id] = SubQuestion(question_id, topic, words, problem is True)
+            questions[question_id] = SubQuestion(question_id, topic, words, problem is True,
+                                                 first)
     return questions
 
 

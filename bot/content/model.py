@@ -120,6 +120,7 @@ class SubQuestion:
     topic: str  # where the question belongs when no intent says better
     words: dict[str, tuple[str, ...]]  # language code -> words and phrases that ask it
     problem: bool = False  # something is going wrong: say what to do and whom to call
+    first: str | None = None  # "origin" when the origin's rules answer it before others
 
 
 @dataclass(frozen=True)

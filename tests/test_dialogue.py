@@ -1,0 +1,170 @@
+"""bot.dialogue: answers composed for the channel, hints, "more" and "sources", language.
+
+Pure: each test runs one handler on one turn over a small fixed content.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot import dialogue
+from bot.content.loader import load_content
+from bot.i18n import translator
+from bot.render import CHAT, MORE, PLAIN_TEXT, SMS, SOURCES, render
+
+CONTENT_DIR = Path(__file__).parent / "support" / "answer_content"
+TODAY = date(2026, 12, 2)
+SURE = {"confident": True, "script": "Latin", "unsupported": None}
+
+
+@pytest.fixture(scope="module")
+def content():
+    loaded, errors = load_content(CONTENT_DIR)
+    assert errors == []
+    return loaded
+
+
+def turn(text: str, intent: str | None, slots: dict | None = None, **extra) -> dialogue.Turn:
+    return dialogue.Turn(intent=intent, text=text, slots={"language": "en", **(slots or {})},
+                         **extra)
+
+
+def texts(outcome: dialogue.Outcome, capabilities=PLAIN_TEXT) -> list[str]:
+    t = translator(outcome.language)
+    return [render(reply, capabilities, t)["text"] for reply in outcome.replies]
+
+
+def test_the_specific_fact_comes_first_then_whom_to_call_then_the_keywords(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "my salary was not paid in qatar. where do i call?", "ask_wages",
+        {"origin": "NP"}), content, TODAY)
+    assert outcome.slots["shown_facts"] == ["qa_ministry_line", "np_hotline"]
+    assert texts(outcome) == [
+        "You can complain to Qatar's Ministry of Labour on 16008. (Qatar MoL, not yet "
+        "checked)\nNepal's Foreign Employment Board helpline is 1141. (FEB Nepal, not yet "
+        "checked)",
+        "Reply SOURCES for the sources.",
+        "To report this anonymously, write REPORT.",
+    ]
+
+
+def test_on_chat_the_facts_share_one_message_and_the_next_steps_are_buttons(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "tell me about salaries", "ask_wages", {"destination": "QA"},
+        capabilities=CHAT), content, TODAY)
+    assert outcome.slots["shown_facts"] == ["qa_minimum_wage", "qa_wage_protection"]
+    assert [len(reply.more) for reply in outcome.replies[:1]] == [1]
+    assert [choice.payload for choice in outcome.replies[-1].choices] == [SOURCES]
+
+
+def test_on_sms_each_fact_is_its_own_message_so_pages_hold_whole_facts(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "tell me about salaries", "ask_wages", {"destination": "QA"}, capabilities=SMS),
+        content, TODAY)
+    assert texts(outcome, SMS)[:2] == [
+        "The minimum wage in Qatar is QAR 1,000 a month. (Qatar Minimum Wage Law, not yet "
+        "checked)",
+        "Companies in Qatar must pay wages into a bank account. (Qatar WPS law, not yet "
+        "checked)",
+    ]
+
+
+def test_what_does_not_fit_waits_for_more_and_sources_lists_what_was_shown(content):
+    small = type(CHAT)(buttons=True, links=True, max_chars=60)
+    first = dialogue.run(dialogue.answer_topic, turn(
+        "tell me about salaries", "ask_wages", {"destination": "QA"}, capabilities=small),
+        content, TODAY)
+    assert first.slots["shown_facts"] == ["qa_minimum_wage"]
+    assert first.slots["more_facts"] == ["qa_wage_protection"]
+    assert [choice.payload for choice in first.replies[-1].choices] == [MORE, SOURCES]
+    slots = {"destination": "QA", **first.slots}
+    more = dialogue.run(dialogue.choose_option, turn("", "choose_option", slots, choice=MORE,
+                                                     capabilities=small), content, TODAY)
+    assert more.slots["shown_facts"] == ["qa_wage_protection"]
+    assert more.slots["more_facts"] is None
+    sources = dialogue.run(dialogue.fallback, turn("sources", "nlu_fallback",
+                                                   {**slots, **more.slots}), content, TODAY)
+    assert texts(sources) == ["Sources:\n- Qatar Law No. 1 of 2015"]
+
+
+def test_a_phone_numbers_country_is_used_at_once_and_shown_for_correction(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "how much can the agency charge for qatar?", "ask_recruitment_fees",
+        origin_hint="NP"), content, TODAY)
+    assert (outcome.slots["origin"], outcome.slots["origin_hinted"]) == ("NP", True)
+    assert outcome.slots["shown_facts"] == ["np_qa_fee_cap", "np_fee_cap", "qa_no_fees"]
+    assert "(From Nepal? Reply 0 to change.)" in texts(outcome)
+    corrected = dialogue.run(dialogue.choose_option, turn(
+        "0", "choose_option", {**outcome.slots, "destination": "QA"}), content, TODAY)
+    assert (corrected.slots["origin"], corrected.slots["origin_hinted"]) == (None, None)
+    assert texts(corrected)[0].startswith("Which country are you from?\n1. Nepal\n")
+
+
+def test_without_the_country_the_bot_asks_with_a_short_menu_and_remembers_the_question(
+        content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "what is the minimum wage", "ask_wages", {"origin": "NP"}), content, TODAY)
+    assert outcome.slots["pending_topic"] == "wages"
+    assert outcome.slots["pending_questions"] == ["minimum_wage"]
+    assert outcome.slots["menu"] == ["destination:QA", "destination:other"]
+    answered = dialogue.run(dialogue.choose_option, turn(
+        "1", "choose_option", {"origin": "NP", **outcome.slots}), content, TODAY)
+    assert answered.slots["shown_facts"] == ["qa_minimum_wage"]
+
+
+def test_for_what_the_origin_decides_the_bot_asks_the_origin_even_knowing_the_destination(
+        content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "what placement fee can they take for qatar?", "ask_recruitment_fees"), content, TODAY)
+    assert outcome.slots["shown_facts"] == ["qa_no_fees"]  # what it can say, in one fact
+    assert outcome.slots["menu"] == ["origin:NP", "origin:PH", "origin:other"]
+    assert texts(outcome)[-1].startswith("Which country are you from?")
+
+
+def test_when_the_origin_decides_and_knows_nothing_the_bot_says_so_first(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "what placement fee can they take?", "ask_recruitment_fees",
+        {"origin": "PH", "destination": "QA"}), content, TODAY)
+    assert texts(outcome)[0] == "I do not have verified information on this for Philippines."
+    assert outcome.slots["shown_facts"] == ["qa_no_fees"]
+
+
+def test_a_country_without_facts_gets_not_known_and_only_its_own_help(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "minimum wage?", "ask_wages", {"origin": "NP", "destination": "other"}),
+        content, TODAY)
+    assert texts(outcome)[0] == "I do not have verified information on this for Nepal."
+    assert outcome.slots["shown_facts"] == ["std_minimum_wage_cover", "np_hotline"]
+
+
+@pytest.mark.parametrize("text", ["ok", "yes", "2", "Qatar", "संयुक्त अरब इमिराट्स"])
+def test_a_short_message_never_switches_the_language(content, text):
+    # After a Nepali question the bot asked for the country; whatever the identifier
+    # makes of the answer, the conversation stays in Nepali.
+    identification = {"language": "hi", "confident": True, "script": "Devanagari",
+                      "unsupported": None}
+    slots = {"language": "ne", "menu": ["destination:QA", "destination:other"]}
+    outcome = dialogue.run(dialogue.acknowledge, turn(text, "inform", slots,
+                                                      identification=identification),
+                           content, TODAY)
+    assert outcome.language == "ne" and "language" not in outcome.slots
+
+
+def test_a_clear_sentence_in_another_language_switches_it(content):
+    identification = {"language": "es", **{k: v for k, v in SURE.items()}}
+    outcome = dialogue.run(dialogue.acknowledge, turn(
+        "necesito ayuda con mi contrato", "ask_contract", {"language": "ne"},
+        identification=identification), content, TODAY)
+    assert outcome.language == "es"
+
+
+@pytest.mark.parametrize("text", ["hi", "hello", "ok"])
+def test_an_unsure_latin_guess_is_english(content, text):
+    identification = {"language": "hi", "confident": False, "script": "Latin",
+                      "unsupported": None}
+    outcome = dialogue.run(dialogue.greet, dialogue.Turn(
+        intent="greet", text=text, slots={}, identification=identification), content, TODAY)
+    assert outcome.language == "en"
