@@ -9,13 +9,15 @@ sealed to the partner the moment the report is sent.
 from __future__ import annotations
 
 import logging
+import unicodedata
+from collections import Counter
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import dialogue
-from bot.countries import country_name, find_countries
-from bot.i18n import N_
+from bot.countries import country_name, find_countries, fold
+from bot.i18n import N_, translator
 from bot.render import Choice
 from bot.reports import REPORT_SLOTS, service
 from bot.reports.db import session_scope
@@ -35,6 +37,19 @@ CATEGORY_LABELS = {
     "excessive_hours": N_("Too many working hours"),
     "other": N_("Something else"),
 }
+# On SMS every question, with its menu, fits one page of 3 segments (UCS-2: about 200
+# characters): short labels, the commonest first.
+SMS_CATEGORY_LABELS = {
+    "withheld_wages": N_("Wages not paid"),
+    "passport_kept": N_("Passport kept"),
+    "debt_or_illegal_fees": N_("Illegal fees/debt"),
+    "excessive_hours": N_("Too many hours"),
+    "contract_substitution": N_("Contract swapped"),
+    "violence_or_threats": N_("Violence"),
+    "confinement": N_("Locked in"),
+    "sexual_abuse": N_("Sexual abuse"),
+    "other": N_("Other"),
+}
 YES_NO_SLOTS = ("report_minor", "report_consulate", "report_consent")
 FIX = "fix"  # the consent question's third choice: change an answer first
 FIX_LABELS = {
@@ -48,6 +63,18 @@ FIX_LABELS = {
     "report_consulate": N_("Summary to the consulate"),
     "report_origin": N_("Your country"),
     "report_contact": N_("How to contact you"),
+}
+SMS_FIX_LABELS = {
+    "report_category": N_("What happened"),
+    "report_destination": N_("Country"),
+    "report_city": N_("City"),
+    "report_employer": N_("Employer"),
+    "report_when": N_("When"),
+    "report_minor": N_("Under 18"),
+    "report_account": N_("Your account"),
+    "report_consulate": N_("Consulate"),
+    "report_origin": N_("Your country"),
+    "report_contact": N_("Contact"),
 }
 OPTIONAL_SLOTS = ("report_city", "report_employer", "report_when", "report_contact")
 SKIP = "-"
@@ -71,6 +98,13 @@ QUESTIONS = {
     "report_consent": N_("Send this report to a partner organisation that helps workers? It "
                          "is never shared with immigration or police."),
 }
+# The consulate question when the worker's country is known: it is named, not asked.
+CONSULATE_OF = N_("Should a short summary, without your account, also go to the consulate "
+                  "of {country}?")
+SMS_QUESTIONS = {
+    "report_category": N_("What happened?"),
+    "report_destination": N_("In which country did this happen? You can also write its name."),
+}
 
 
 def required_slots(domain_slots: list[str], slots: dict[str, Any]) -> list[str]:
@@ -87,27 +121,61 @@ def required_slots(domain_slots: list[str], slots: dict[str, Any]) -> list[str]:
 def ask(slot: str) -> dialogue.Handler:
     def handler(conversation: dialogue.Conversation) -> None:
         _ = conversation._
-        question = _(QUESTIONS[slot])
+        sms = _on_sms(conversation)
+        question = _(SMS_QUESTIONS[slot] if sms and slot in SMS_QUESTIONS else QUESTIONS[slot])
         if slot == "report_category":
-            conversation.say(question, [Choice(f"category:{key}", _(CATEGORY_LABELS[key]))
-                                        for key in CATEGORIES])
-        elif slot == "report_destination":
-            conversation.say(question, conversation.country_menu("destination"))
-        elif slot == "report_origin":
-            conversation.say(question, conversation.country_menu("origin"))
+            labels = SMS_CATEGORY_LABELS if sms else CATEGORY_LABELS
+            conversation.say(question, [Choice(f"category:{key}", _(labels[key]))
+                                        for key in (labels if sms else CATEGORIES)])
+        elif slot in ("report_destination", "report_origin"):
+            conversation.say(question, _country_menu(conversation, slot.removeprefix("report_"),
+                                                     sms))
         elif slot == "report_fix":
-            answered = [name for name in FIX_LABELS if conversation.turn.slots.get(name)
+            labels = SMS_FIX_LABELS if sms else FIX_LABELS
+            answered = [name for name in labels if conversation.turn.slots.get(name)
                         is not None]
-            conversation.say(question, [Choice(f"{FIX}:{name}", _(FIX_LABELS[name]))
+            conversation.say(question, [Choice(f"{FIX}:{name}", _(labels[name]))
                                         for name in answered])
         elif slot == "report_consent":
             conversation.say(question, [Choice("yes", _("Yes")), Choice("no", _("No")),
                                         Choice(FIX, _("Change an answer"))])
         elif slot in YES_NO_SLOTS:
+            origin = _known_origin(conversation) if slot == "report_consulate" else None
+            if origin:
+                question = _(CONSULATE_OF).format(
+                    country=country_name(origin, conversation.outcome.language))
             conversation.say(question, [Choice("yes", _("Yes")), Choice("no", _("No"))])
         else:
             conversation.say(question)
     return handler
+
+
+def _country_menu(conversation: dialogue.Conversation, role: str, sms: bool) -> list[Choice]:
+    """Every country with this role; on SMS only the likeliest few, then "another country"
+    (any other can be written), the destinations ordered by the worker's country even when
+    only their phone number tells it."""
+    if not sms:
+        return conversation.country_menu(role)
+    origin = _known_origin(conversation) if role == "destination" else None
+    return conversation.country_menu(role, likely_first=True, other=origin)
+
+
+def _on_sms(conversation: dialogue.Conversation) -> bool:
+    """Every message costs the worker money: short questions, menus and answers."""
+    return bool(conversation.turn.capabilities.segment_budget)
+
+
+def _known_origin(conversation: dialogue.Conversation) -> str | None:
+    """The worker's country, if the report or the conversation already knows it: their
+    answer, the ``origin`` slot, or the country of their phone number."""
+    answered = conversation.turn.slots.get("report_origin")
+    if answered:
+        return None if answered == SKIP else str(answered)
+    for code in (conversation.slots.get("origin"), conversation.turn.origin_hint):
+        country = conversation.content.countries.get(code or "")
+        if country is not None and "origin" in country.roles:
+            return country.code
+    return None
 
 
 def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict[str, Any]:
@@ -115,7 +183,8 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
     _ = conversation._
     text = str(value or "").strip()
     menu = conversation.turn.slots.get(dialogue.MENU) or []
-    choice = conversation.turn.choice or _menu_choice(text, menu)
+    choice = conversation.turn.choice or _menu_choice(text, menu) \
+        or _label_choice(text, menu, conversation.outcome.language)
     if slot == "report_category":
         if choice and choice.startswith("category:"):
             # What the conversation already told us is not asked again.
@@ -157,7 +226,11 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
     if slot in YES_NO_SLOTS:
         intent = conversation.turn.intent
         if choice in ("yes", "no") or intent in ("affirm", "deny"):
-            return {slot: choice == "yes" or (choice is None and intent == "affirm")}
+            answer = choice == "yes" or (choice is None and intent == "affirm")
+            origin = _known_origin(conversation) if slot == "report_consulate" else None
+            if answer and origin and not conversation.turn.slots.get("report_origin"):
+                return {slot: True, "report_origin": origin}  # named in the question
+            return {slot: answer}
         conversation.say(_("Please reply with a number from 1 to {count}.").format(count=2))
         return {slot: None}
     if slot in OPTIONAL_SLOTS:
@@ -179,6 +252,62 @@ def _menu_choice(text: str, menu: list[str]) -> str | None:
     return None
 
 
+def _label_choice(text: str, menu: list[str], language: str) -> str | None:
+    """The menu choice a typed answer names: its label, whole, or the words of one label
+    (in the user's language or in English) more than of any other ("passport",
+    "पासपोर्ट", "salary not paid"). Words in several labels ("or", "not") do not count;
+    a word of 4 letters or more matches its longer forms ("पासपोर्टको", "passports")."""
+    labels = {payload: _choice_labels(payload) for payload in menu}
+    labels = {payload: found for payload, found in labels.items() if found}
+    if not labels or not text.strip():
+        return None
+    t = translator(language)
+    words: dict[str, set[str]] = {}
+    for payload, msgids in labels.items():
+        shown = {t.gettext(msgid) for msgid in msgids} | set(msgids)
+        if any(_words(text) == _words(label) for label in shown):
+            return payload
+        words[payload] = {word for label in shown for word in _words(label) if len(word) >= 3}
+    in_labels = Counter(word for found in words.values() for word in found)
+    typed = [word for word in _words(text) if len(word) >= 3]
+    scores = {payload: sum(1 for word in typed
+                           if any(in_labels[label] == 1 and _same_word(word, label)
+                                  for label in found))
+              for payload, found in words.items()}
+    best = max(scores.values())
+    winners = [payload for payload, score in scores.items() if score == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _choice_labels(payload: str) -> list[str]:
+    """The labels (msgids) a menu choice of the report is shown with, on any channel."""
+    kind, _sep, value = payload.partition(":")
+    if kind == "category" and value in CATEGORY_LABELS:
+        return [CATEGORY_LABELS[value], SMS_CATEGORY_LABELS[value]]
+    if kind == FIX and value in FIX_LABELS:
+        return [FIX_LABELS[value], SMS_FIX_LABELS[value]]
+    return {"yes": [N_("Yes")], "no": [N_("No")], FIX: [N_("Change an answer")]}.get(payload, [])
+
+
+def _words(text: str) -> list[str]:
+    """Lowercased words, in any script (letters with their vowel signs and marks)."""
+    return "".join(char if unicodedata.category(char)[0] in "LMN" else " "
+                   for char in fold(text)).split()
+
+
+def _without_article(word: str) -> str:
+    """Arabic writes "the" as a prefix: "الجواز" is "جواز" (passport) too."""
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+def _same_word(typed: str, label: str) -> bool:
+    typed, label = (_without_article(word) for word in (typed, label))
+    if typed == label:
+        return True
+    shorter, longer = sorted((typed, label), key=len)
+    return len(shorter) >= 4 and longer.startswith(shorter)
+
+
 def submit_report(conversation: dialogue.Conversation) -> None:
     _ = conversation._
     slots = conversation.turn.slots
@@ -196,10 +325,13 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         when=_optional(slots.get("report_when")),
         contact=_optional(slots.get("report_contact")),
         consent_consulate=bool(slots.get("report_consulate")),
-        nationality=_optional(slots.get("report_origin")),
+        # Only to find the consulate, and only with the worker's consent to it.
+        nationality=_optional(slots.get("report_origin")) if slots.get("report_consulate")
+        else None,
         minor=bool(slots.get("report_minor")),
         language=conversation.outcome.language)
-    if draft.in_danger():
+    sms = _on_sms(conversation)
+    if draft.in_danger() and not sms:
         dialogue.emergency(conversation)
     try:
         registered, consulates = registry()
@@ -216,12 +348,16 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         conversation.outcome.followup = "report_form"
         return
     if submission is None:
+        if draft.in_danger() and sms:
+            dialogue.emergency(conversation)
         destination = draft.destination
         name = country_name(destination, conversation.outcome.language) if destination else ""
         conversation.say(_("No partner organisation takes reports for {country} yet, so "
                            "nothing was stored. These can help you:").format(country=name))
         for fact in conversation.redress_facts():
             conversation.say_fact(fact)
+    elif sms:
+        _say_receipt_on_sms(conversation, draft, submission)
     else:
         conversation.say(_("Your report was sent to {partner}.").format(
             partner=submission.partner.name))
@@ -235,6 +371,25 @@ def submit_report(conversation: dialogue.Conversation) -> None:
                            "contact name. It is shown only once. With it you can check for "
                            "an answer: write \"my report\".").format(code=submission.code))
     _clear(conversation, cleared)
+
+
+def _say_receipt_on_sms(conversation: dialogue.Conversation, draft: service.ReportDraft,
+                        submission: service.Submission) -> None:
+    """The receipt code first, at the start of the first page (pages still waiting for
+    MORE are dropped by the next message, and the code is shown only once), then what
+    happened to the report, in short; the emergency contacts, if needed, after them."""
+    _ = conversation._
+    conversation.say(_("{code}: your receipt code, shown only once. Save it, as a contact "
+                       "name for example.").format(code=submission.code))
+    conversation.say(_("Report sent to {partner}.").format(partner=submission.partner.name))
+    if submission.consulate:
+        conversation.say(_("Summary sent to {consulate}.").format(
+            consulate=submission.consulate.name))
+    elif draft.consent_consulate:
+        conversation.say(_("No consulate takes summaries yet."))
+    conversation.say(_("Send us the code to see the answer."))
+    if draft.in_danger():
+        dialogue.emergency(conversation)
 
 
 def cancel_report(conversation: dialogue.Conversation) -> None:
