@@ -9,6 +9,11 @@ RASA := $(VENV)/bin/rasa
 ACTIONS_PORT ?= 5055
 MODEL := models/current.tar.gz
 DEV_SET ?= ../shared/eval/dev_nlu.yml
+FACTS_SET ?= ../shared/eval/dev_facts.yml
+# Floors of `make eval-answers` on the development set: they only go up.
+MIN_ANSWERS ?= 0.0
+MIN_ANSWERS_LANGUAGE ?= 0.0
+MAX_MEDIAN_REPLY ?= 500
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
@@ -22,7 +27,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: help install catalogs train chat actions run test lint validate test-stories \
-        eval-nlu content-check bench clean telegram
+        eval-nlu eval-answers content-check bench clean telegram
 
 help:
 	@echo "make chat   - install, train if needed, and talk to the bot in this terminal"
@@ -115,9 +120,18 @@ eval-nlu: train
 	   --out results/nlu-dev.json --min-overall 0.90 --min-language 0.85; \
 	 else echo "eval-nlu: $(DEV_SET) not found, skipped"; fi
 
+# Fact questions through the trained bot over REST: pass rate per language and the
+# median length of the first reply (results/answers.json).
+eval-answers: install catalogs train
+	@if [ -f $(FACTS_SET) ]; then $(PY) -m bot eval-answers $(FACTS_SET) \
+	   --out results/answers.json --min-pass $(MIN_ANSWERS) \
+	   --min-language $(MIN_ANSWERS_LANGUAGE) --max-median-chars $(MAX_MEDIAN_REPLY); \
+	 else echo "eval-answers: $(FACTS_SET) not found, skipped"; fi
+
 test: install catalogs lint content-check validate train test-stories
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory eval-nlu
+	@$(MAKE) --no-print-directory eval-answers
 
 bench: install catalogs train
 	$(PY) -m bot bench --out results/bench.json
