@@ -19,13 +19,15 @@ no I/O, no channels.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.content.model import Content, Fact, SubQuestion
 from bot.countries import fold
 
 SCOPES = ("corridor", "destination", "origin", "charter")
+DOMESTIC_WORK = "domestic_work"  # the sub-questions that say who the worker is
+COMPANY_WORK = "company_work"
 # For what the origin country decides (its fee caps, welfare fund, insurance), the
 # origin's facts come before the destination's.
 ORIGIN_FIRST = ("corridor", "origin", "destination", "charter")
@@ -86,7 +88,8 @@ def asked(text: str, language: str, content: Content) -> list[str]:
             in_story[question] = min(start, in_story.get(question, len(folded)))
     ordered = sorted(in_question, key=lambda question: -in_question[question])
     ordered += sorted((q for q in in_story if q not in in_question), key=in_story.__getitem__)
-    return ordered
+    # Who the worker is ("I am a housemaid") comes after what they ask.
+    return sorted(ordered, key=lambda question: content.questions[question].describes_worker)
 
 
 def _words(question: SubQuestion, language: str) -> tuple[str, ...]:
@@ -106,12 +109,14 @@ class Candidate:
 
 
 def choose(content: Content, *, topic: str | None, questions: list[str], text: str,
-           translated: dict[str, str], origin: str | None, destination: str | None
-           ) -> list[Candidate]:
+           translated: dict[str, str], origin: str | None, destination: str | None,
+           origin_first: bool = False) -> list[Candidate]:
     """The facts that answer the message, in the order to say them.
 
     ``translated`` maps a fact id to its text in the user's language (for the word
-    overlap); facts not in it are compared in English only.
+    overlap); facts not in it are compared in English only. ``origin_first`` puts
+    the origin's facts before the destination's (the question names the origin:
+    "where do I complain in Nepal?").
     """
     pools = {
         "corridor": content.corridor_facts(origin, destination),
@@ -136,17 +141,44 @@ def choose(content: Content, *, topic: str | None, questions: list[str], text: s
     elif not in_topic and questions:
         home = content.questions[questions[0]].topic
         return choose(content, topic=home, questions=[], text=text, translated=translated,
-                      origin=origin, destination=destination)
-    scopes = ORIGIN_FIRST if preferred_role(content, questions) == "origin" else SCOPES
-    candidates.sort(key=lambda c: (_primary(c, questions), scopes.index(c.scope),
+                      origin=origin, destination=destination, origin_first=origin_first)
+    scopes = ORIGIN_FIRST if origin_first or preferred_role(content, questions, topic) \
+        == "origin" else SCOPES
+    misfit = _misfit(questions)
+    candidates.sort(key=lambda c: (_primary(c, questions), misfit(c), scopes.index(c.scope),
                                    -len(c.answered), -c.overlap, _kind_rank(c.fact)))
     return _without_redundant_standards(candidates)
 
 
-def preferred_role(content: Content, questions: list[str]) -> str | None:
-    """The country whose rules answer the main sub-question first ("origin"), if any."""
-    main = content.questions.get(questions[0]) if questions else None
-    return main.first if main else None
+def _misfit(questions: list[str]) -> Callable[[Candidate], bool]:
+    """Whether a fact is for domestic workers only, and the worker works for a company."""
+    company = COMPANY_WORK in questions and DOMESTIC_WORK not in questions
+    return lambda candidate: company and DOMESTIC_WORK in candidate.fact.answers
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that ask (end in a question mark), folded."""
+    return _QUESTION_SENTENCE.findall(fold(text))
+
+
+def preferred_role(content: Content, questions: list[str], topic: str | None = None
+                   ) -> str | None:
+    """The country whose rules answer first ("origin"), if any: the main sub-question's
+    preference or, when none is asked, that of the topic's own sub-questions (a fee
+    question is the origin's to answer, however it is worded)."""
+    if questions:
+        main = content.questions.get(questions[0])
+        return main.first if main else None
+    if any(question.topic == topic and question.first == "origin"
+           for question in content.questions.values()):
+        return "origin"
+    return None
+
+
+def main_questions(content: Content, questions: list[str]) -> list[str]:
+    """What is asked, without what only says who the worker is."""
+    return [question for question in questions if question in content.questions
+            and not content.questions[question].describes_worker]
 
 
 def _primary(candidate: Candidate, questions: list[str]) -> int:

@@ -35,8 +35,6 @@ REPORT_WORD = N_("report")
 LANGUAGE_ORIGINS = {"ne": "NP", "tl": "PH", "bn": "BD", "am": "ET", "id": "ID"}
 # A message must have this many words, besides country names, to switch the language.
 SWITCH_MIN_WORDS = 3
-# What the classifier says when it could not place a message.
-UNSURE_INTENTS = (None, "nlu_fallback", "out_of_scope")
 
 # Slot names (declared in domain.yml).
 LANGUAGE = "language"
@@ -249,10 +247,11 @@ class Conversation:
         return country.code
 
     def missing_role(self, topic: Topic | None) -> str | None:
-        """The first country role this topic needs and the user has not given yet."""
+        """The first country role this topic needs and the user has not given yet: where
+        they work first, as most rules are the destination's."""
         if topic is None:
             return None
-        for role in ROLES:
+        for role in ("destination", "origin"):
             if role in topic.country_roles and not self.slots.get(role) \
                     and self._any_country_knows(topic.id, role):
                 return role
@@ -270,12 +269,17 @@ class Conversation:
         origin, destination = self.slots.get("origin"), self.slots.get("destination")
         translated = {fact.id: self.t.lookup(fact.text, "content") or ""
                       for fact in self.content.all_facts()}
+        asked_about = find_countries(" ".join(answers.question_sentences(self.turn.text)),
+                                     self.content)
         chosen = answers.choose(self.content, topic=topic.id if topic else None,
                                 questions=questions, text=self.turn.text, translated=translated,
-                                origin=origin, destination=destination)
+                                origin=origin, destination=destination,
+                                origin_first=origin in asked_about
+                                and destination not in asked_about)
         specific = [candidate for candidate in chosen if candidate.scope != "charter"]
-        missing = self.missing_role(topic or self._home_topic(questions))
-        preferred = answers.preferred_role(self.content, questions)
+        home = topic or self._home_topic(questions)
+        missing = self.missing_role(home)
+        preferred = answers.preferred_role(self.content, questions, home.id if home else None)
         if preferred and not self.slots.get(preferred) \
                 and self.content.countries_with_role(preferred):
             missing = preferred  # its rules come first, so ask for it even with others
@@ -285,8 +289,10 @@ class Conversation:
             if chosen:
                 self.say_facts([chosen[0].fact])
                 self._set(SHOWN_FACTS, [chosen[0].fact.id])
-            self._set(PENDING_TOPIC, (topic or self._home_topic(questions)).id)
+            self._set(PENDING_TOPIC, home.id if home else None)
             self._set(PENDING_QUESTIONS, questions or None)
+            if hinted:
+                self.say_hint(hinted)
             self.say(self._(COUNTRY_QUESTIONS[missing]),
                      self.country_menu(missing, likely_first=True))
             return
@@ -334,9 +340,13 @@ class Conversation:
         self._set(SHOWN_FACTS, [fact.id for fact in shown])
         self._set(MORE_FACTS, [fact.id for fact in rest] or None)
         if hinted:
-            self.say(self._("(From {country}? Reply 0 to change.)")
-                     .format(country=country_name(hinted, self.outcome.language)))
+            self.say_hint(hinted)
         self.offer_next(more=bool(rest), report=problem)
+
+    def say_hint(self, origin: str) -> None:
+        """Show a guessed origin, so that the user can correct it."""
+        self.say(self._("(From {country}? Reply 0 to change.)")
+                 .format(country=country_name(origin, self.outcome.language)))
 
     def offer_next(self, more: bool, report: bool) -> None:
         """Buttons where the channel has them; otherwise one line of keywords."""
@@ -347,7 +357,9 @@ class Conversation:
             choices.append(Choice(SOURCES, self._("Sources")))
             if report:
                 choices.append(Choice(REPORT, self._("Report anonymously")))
-            self.outcome.replies.append(Reply("", choices))
+            # Under the answer's last message: a message of buttons alone has no text.
+            self.outcome.replies[-1].choices = choices
+            self._set(MENU, [choice.payload for choice in choices])
             return
         words = {"more": self._(MORE_WORD).upper(), "sources": self._(SOURCES_WORD).upper(),
                  "report": self._(REPORT_WORD).upper()}
@@ -382,7 +394,9 @@ class Conversation:
         lines = [self._("Sources:")]
         for fact in shown:
             note = self.source_note(fact)
-            lines.append(f"- {note.full_title}" + (f": {note.url}" if note.url else ""))
+            # Where every message costs money, the short name is enough beside the link.
+            title = note.title if self.turn.capabilities.segment_budget else note.full_title
+            lines.append(f"- {title}" + (f": {note.url}" if note.url else ""))
         self.say("\n".join(lines))
 
     def _slot_facts(self, slot: str) -> list[Fact]:
@@ -695,12 +709,13 @@ def run(handler: Handler, turn: Turn, content: Content, today: date | None = Non
         if turn.slots.get(PENDING_TOPIC) and (find_countries(turn.text, content)
                                               or _names_other(conversation)):
             handler = inform
-    # A message clearly in a language we do not speak, that the classifier could not
-    # place either, gets the languages we do speak. One it understood is answered:
-    # romanised Nepali or Hindi can look like another language to the identifier.
+    # A message clearly in a language we do not speak gets the languages we do speak,
+    # unless its words ask something we know: romanised Nepali or Hindi can look like
+    # another language to the identifier.
     unsupported = (turn.identification or {}).get("unsupported")
     if unsupported and turn.choice is None and not in_form \
-            and not turn.slots.get(LANGUAGE_CHOSEN) and turn.intent in UNSURE_INTENTS:
+            and not turn.slots.get(LANGUAGE_CHOSEN) \
+            and not answers.asked(turn.text, conversation.outcome.language, content):
         handler = fallback
     handler(conversation)
     return conversation.outcome

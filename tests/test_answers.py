@@ -115,3 +115,13 @@ def test_contacts_come_from_the_workers_own_countries_destination_first(content)
                                                                   "np_hotline"]
     # No contact is ever borrowed from another country.
     assert answers.contacts(content, None, "KW", ["hotline"], "where do i call") == []
+
+
+def test_a_question_naming_the_origin_gets_the_origins_facts_first(content):
+    # "where do I call in Nepal?": the origin's helpline before the destination's.
+    chosen = answers.choose(content, topic="redress", questions=["hotline"],
+                            text="where do i call in nepal?", translated={}, origin="NP",
+                            destination="QA", origin_first=True)
+    assert _ids(chosen) == ["np_hotline", "qa_ministry_line"]
+    assert answers.question_sentences("I am in Qatar. Where do I call in Nepal? ok") == [
+        " where do i call in nepal?"]

@@ -365,9 +365,12 @@ def _load_questions(path: Path, topics: set[str], errors: list[ContentError]
         if first not in (None, "origin"):
             reader.error(entry.line, f"{what}'first' can only be origin")
             first = None
+        describes = entry.get("describes")
+        if describes not in (None, "worker"):
+            reader.error(entry.line, f"{what}'describes' can only be worker")
         if topic:
             questions[question_id] = SubQuestion(question_id, topic, words, problem is True,
-                                                 first)
+                                                 first, describes == "worker")
     return questions
 
 

@@ -121,6 +121,7 @@ class SubQuestion:
     words: dict[str, tuple[str, ...]]  # language code -> words and phrases that ask it
     problem: bool = False  # something is going wrong: say what to do and whom to call
     first: str | None = None  # "origin" when the origin's rules answer it before others
+    describes_worker: bool = False  # says who the worker is (a domestic worker), not a question
 
 
 @dataclass(frozen=True)
