@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.sms_gateways import twilio_signature
+from bot.channels.sms.encoding import segments
+from bot.channels.sms.gateways import twilio_signature
+from bot.render import SMS
 from bot.servers import MODEL, free_port, running_bot
-from bot.sms import segments
-from bot.sms_paging import BUDGET
 
 pytestmark = pytest.mark.model
 
@@ -28,6 +28,7 @@ HINT = "Reply MORE for the rest."
 PHONE = "+9779812345678"
 PHONE_FORMS = ("+9779812345678", "9779812345678", "9812345678", "981-2345678", "09812345678")
 MARKER = "Qwzx my boss Vrontak keeps my passport"
+BUDGET = SMS.segment_budget
 
 
 class FakeAfricasTalking(http.server.ThreadingHTTPServer):
@@ -156,10 +157,22 @@ def test_generic_json_conversation_with_pages_and_more(bot_url):
     assert all(segments(page) <= BUDGET for page in pages)
 
 
+def test_more_with_nothing_waiting_and_sources_are_answered_by_the_bot(bot_url):
+    phone = new_phone()
+    _status, pages = generic(bot_url, phone, "what rights do domestic workers have?")
+    while pages[-1].endswith("\n" + HINT):
+        assert len(pages) < 10
+        pages += generic(bot_url, phone, "MORE")[1]
+    for keyword in ("MORE", "SOURCES", "स्रोत"):
+        status, texts = generic(bot_url, phone, keyword)
+        assert status == 200 and texts and all(texts), keyword
+        assert all(segments(text) <= BUDGET for text in texts)
+
+
 def test_a_sentence_with_a_keyword_in_it_is_a_question(bot_url):
     phone = new_phone()
     _status, texts = generic(bot_url, phone, "what rights do domestic workers have?")
-    assert "Source:" in "\n".join(texts)
+    assert ", not yet checked)" in "\n".join(texts)
     _status, stop = generic(bot_url, phone, "Stop.")
     assert stop == ['OK. Ask me a question, or say "help" to see all topics.']
     _status, help_menu = generic(bot_url, phone, "AYUDA")
@@ -169,7 +182,7 @@ def test_a_sentence_with_a_keyword_in_it_is_a_question(bot_url):
 def test_stop_cancels_a_report_in_progress(bot_url):
     phone = new_phone()
     _status, texts = generic(bot_url, phone, "I want to report abuse by my employer")
-    assert texts[0].startswith("What happened? Choose the closest one.")
+    assert texts[0].startswith("What happened?\n1. Wages not paid")  # short, for SMS
     _status, texts = generic(bot_url, phone, "STOP")
     assert texts == ["Your report was not sent, and your answers were deleted."]
 

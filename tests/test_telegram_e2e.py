@@ -16,6 +16,7 @@ import pytest
 from bot.channels.telegram import SECRET_HEADER, TEXT_ONLY
 from bot.channels.telegram_poll import poll
 from bot.content import load_content
+from bot.dialogue import COUNTRY_QUESTIONS
 from bot.i18n import translator
 from bot.servers import CHANNELS, MODEL, running_bot
 from tests.fake_telegram import TOKEN, Call, FakeTelegram, running_fake_telegram
@@ -142,12 +143,13 @@ def test_pressing_a_button_chooses_it_and_answers_the_callback(bot):
     assert replies[0].params["text"] == ne.gettext("I can tell you about these topics:")
 
 
-def test_a_fee_question_in_nepali_is_answered_with_its_source(bot):
+def test_a_fee_question_in_nepali_gets_a_sourced_fact_then_the_likely_destinations(bot):
     replies = User(bot, language_code="ne").says(FEE_QUESTIONS["ne"])
     ne = translator("ne")
-    title = ne.gettext("Recruitment fees", domain="content")
-    assert replies[0].params["text"] == ne.gettext("About: {topic}").format(topic=title)
-    assert "ILO Private Employment Agencies Convention, 1997 (No. 181)" in texts(replies)
+    unchecked = ne.gettext("({source}, not yet checked)").split("{source}")[1]
+    assert unchecked in replies[0].params["text"]
+    assert replies[-1].params["text"] == ne.gettext(COUNTRY_QUESTIONS["destination"])
+    assert 2 <= len(replies[-1].keyboard) <= 7  # the likeliest few, then "another"
 
 
 def test_a_conversation_in_tagalog_ends_with_the_philippine_fee_rule(bot):
@@ -159,13 +161,14 @@ def test_a_conversation_in_tagalog_ends_with_the_philippine_fee_rule(bot):
     replies = user.says("Pinay po ako, papuntang Saudi. Magkano ang puwedeng singilin ng "
                         "agency sa akin?")
     content, _errors = load_content()
-    [fee_cap] = [fact for fact in content.countries["PH"].facts["recruitment_fees"]
-                 if fact.id == "ph_fee_cap_one_month"]
-    answer = texts(replies)
-    assert replies[0].params["text"] == tl.gettext("About: {topic}").format(
-        topic=tl.gettext("Recruitment fees", domain="content"))
-    assert tl.gettext(fee_cap.text, domain="content") in answer
-    assert fee_cap.source.title in answer
+    [fee_cap] = [fact for fact in content.all_facts() if fact.id == "ph_fee_cap_one_month"]
+    first = replies[0].params["text"]
+    # The fee cap is the origin's to set: the Philippine rule comes first.
+    assert first.startswith(tl.gettext(fee_cap.text, domain="content").split("{")[0])
+    assert fee_cap.source.short_title in first and "https://" not in first
+    # The rest waits behind "more"; the sources behind a button.
+    labels = [button["text"] for row in replies[-1].keyboard for button in row]
+    assert labels == [tl.gettext("More"), tl.gettext("Sources")]
 
 
 def test_help_and_language_commands(bot):
@@ -183,7 +186,8 @@ def test_a_topic_button_answers_the_topic(bot):
     topics = user.says("/help")[0]
     fees = next(row[0] for row in topics.keyboard if row[0]["text"] == "Recruitment fees")
     replies = user.send(user.press(fees["callback_data"]))
-    assert "ILO Private Employment Agencies Convention" in texts(replies)
+    assert ", not yet checked)" in replies[0].params["text"]
+    assert replies[-1].params["text"] == COUNTRY_QUESTIONS["origin"]  # fee caps: the origin
 
 
 def test_a_repeated_update_is_answered_once(bot):

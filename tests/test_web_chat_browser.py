@@ -174,9 +174,14 @@ def test_greeting_language_button_and_a_fee_answer_with_its_source(page):
 
     replies = say(driver, FEE_QUESTION)
     text = joined(replies)
-    assert fr.gettext("Recruitment fees", domain="content") in text
-    source_label = fr.gettext("Source: {title}, {url} (checked {date})").split("{")[0].strip()
-    assert source_label in text  # "Source :"
+    unchecked = fr.gettext("({source}, not yet checked)").split("{source}")[1]
+    assert unchecked in text  # each fact with its short source: "..., pas encore vérifié)"
+    sources = {button.text: button for reply in replies
+               for button in reply.find_elements(By.TAG_NAME, "button")}[fr.gettext("Sources")]
+    before = len(bubbles(driver, "bot"))
+    sources.click()
+    replies = wait_for_answer(driver, before)
+    assert fr.gettext("Sources:") in joined(replies) and "https://" in joined(replies)
     for link in driver.find_elements(By.CSS_SELECTOR, "#log a"):
         assert link.get_attribute("href").startswith(("http://", "https://"))
         assert link.get_attribute("rel") == "noopener noreferrer"
