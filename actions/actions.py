@@ -10,6 +10,7 @@ action server's event loop and every other conversation with it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -18,11 +19,13 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from bot import dialogue, report_dialogue
+from bot import dialogue, languages, report_dialogue
 from bot.content import ContentStore
 from bot.content.loader import content_dir
 from bot.i18n import translator
 from bot.render import Capabilities, render
+
+log = logging.getLogger(__name__)
 
 CONTENT = ContentStore(content_dir())
 
@@ -32,6 +35,7 @@ def turn_from_tracker(tracker: Tracker) -> dialogue.Turn:
     metadata = message.get("metadata") or {}
     entities = {entity.get("entity"): entity.get("value")
                 for entity in message.get("entities") or []}
+    choice = entities.get("choice")
     return dialogue.Turn(
         intent=(message.get("intent") or {}).get("name"),
         text=message.get("text") or "",
@@ -41,7 +45,7 @@ def turn_from_tracker(tracker: Tracker) -> dialogue.Turn:
         capabilities=Capabilities.from_metadata(metadata),
         origin_hint=metadata.get("origin_hint") if isinstance(metadata.get("origin_hint"), str)
         else None,
-        choice=entities.get("choice"),
+        choice=choice if isinstance(choice, str) else None,  # a payload's, typed or not
         conversation_id=tracker.sender_id,
     )
 
@@ -57,13 +61,31 @@ class DialogueAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        turn = turn_from_tracker(tracker)
-        outcome = await asyncio.to_thread(dialogue.run, self.handler(), turn, CONTENT.current())
+        try:
+            turn = turn_from_tracker(tracker)
+            outcome = await asyncio.to_thread(dialogue.run, self.handler(), turn,
+                                              CONTENT.current())
+        except Exception as exc:  # noqa: BLE001 - see _failed
+            return _failed(self.name(), exc, dispatcher, tracker)
         _dispatch(dispatcher, outcome, turn.capabilities)
         events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
         if outcome.followup:
             events.append(FollowupAction(outcome.followup))
         return events
+
+
+def _failed(where: str, exc: Exception, dispatcher: CollectingDispatcher, tracker: Tracker
+            ) -> list[dict[str, Any]]:
+    """A failure never speaks: rasa-sdk would answer 500 with the request (the whole
+    tracker, report answers included), which the Rasa server logs. Log the error's
+    class only, change no slot (a report's answers stay as they were, sealed), and
+    tell the user in their language."""
+    log.error("%s failed: %s", where, type(exc).__name__)
+    language = tracker.slots.get(dialogue.LANGUAGE)
+    if language not in languages.CODES:
+        language = languages.DEFAULT_LANGUAGE
+    dispatcher.utter_message(text=translator(language).gettext(dialogue.SOMETHING_FAILED))
+    return []
 
 
 def _dispatch(dispatcher: CollectingDispatcher, outcome: dialogue.Outcome,
@@ -85,9 +107,14 @@ class ValidateReportForm(FormValidationAction):
 
     async def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
                         tracker: Tracker) -> dict[str, Any]:
-        turn = turn_from_tracker(tracker)
-        conversation = dialogue.Conversation(turn, CONTENT.current())
-        values = await asyncio.to_thread(report_dialogue.validate, slot, value, conversation)
+        try:
+            turn = turn_from_tracker(tracker)
+            conversation = dialogue.Conversation(turn, CONTENT.current())
+            values = await asyncio.to_thread(report_dialogue.validate, slot, value,
+                                             conversation)
+        except Exception as exc:  # noqa: BLE001 - see _failed
+            _failed(f"validate {slot}", exc, dispatcher, tracker)
+            return {slot: None}  # asked again; the other answers are kept
         _dispatch(dispatcher, conversation.outcome, turn.capabilities)
         return {**conversation.outcome.slots, **values}
 

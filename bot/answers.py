@@ -136,7 +136,13 @@ def choose(content: Content, *, topic: str | None, questions: list[str], text: s
             words = _content_words(" ".join((fact.text, translated.get(fact.id, ""),
                                              *_keywords(fact))))
             candidates.append(Candidate(fact, scope, answered, len(message_words & words)))
-    if any(candidate.answered for candidate in candidates):
+    main = main_questions(content, questions)
+    if any(set(candidate.answered) & set(main) for candidate in candidates):
+        # A fact that only fits who the worker is ("for domestic workers") answers
+        # nothing that was asked.
+        candidates = [candidate for candidate in candidates
+                      if set(candidate.answered) & set(main)]
+    elif any(candidate.answered for candidate in candidates):
         candidates = [candidate for candidate in candidates if candidate.answered]
     elif not in_topic and questions:
         home = content.questions[questions[0]].topic

@@ -26,6 +26,9 @@ OTHER_COUNTRY = "other"
 MAX_REDRESS_FACTS = 2
 SHORT_MENU_COUNTRIES = 6  # "which country?" offers the likeliest few, then "another"
 REPORT = "report:start"  # the payload of "report this anonymously"
+# What the user reads when a turn failed inside the bot: nothing of what went wrong.
+SOMETHING_FAILED = N_("Sorry, something went wrong on our side. Your earlier answers are "
+                      "kept: please send your message again.")
 # The words an answer offers to type next; translated, and understood in either language.
 MORE_WORD = N_("more")
 SOURCES_WORD = N_("sources")
@@ -51,7 +54,9 @@ COUNTRY_QUESTIONS = {
     "origin": N_("Which country are you from?"),
     "destination": N_("In which country do you work, or plan to work?"),
 }
-_NUMBER = re.compile(r"\d+")
+# A menu number: a few digits. Longer runs are not a choice (and a 4,301-digit one
+# would exceed Python's int-from-string limit).
+_NUMBER = re.compile(r"(?<!\d)\d{1,6}(?!\d)")
 
 
 @dataclass(frozen=True)

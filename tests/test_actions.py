@@ -281,3 +281,35 @@ def test_countries_said_earlier_are_not_asked_again_in_the_report(domain):
     _messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
     assert validated["report_category"] == "withheld_wages"
     assert validated["report_destination"] == "QA" and validated["report_origin"] == "NP"
+
+
+def test_a_failing_action_logs_only_the_error_class_and_apologises_in_the_language(caplog):
+    # A slot holding what no handler expects (here a number where a menu list belongs)
+    # makes the handler fail. rasa-sdk would answer 500 with the whole tracker, which
+    # the Rasa server logs: the action must catch it, log the class, keep every slot.
+    slots = {"language": "fr", "menu": 5, "report_account": "Zorblax locked me in"}
+    with caplog.at_level("DEBUG"):
+        messages, new_slots = run_action(actions.ActionChooseOption,
+                                         make_tracker("2", "choose_option", slots=slots))
+    assert [m["text"] for m in messages] == [translator("fr").gettext(
+        "Sorry, something went wrong on our side. Your earlier answers are kept: please "
+        "send your message again.")]
+    assert new_slots == {}
+    assert "action_choose_option failed: TypeError" in caplog.text
+    assert "Zorblax" not in caplog.text and "menu" not in caplog.text
+
+
+def test_a_typed_payload_with_a_number_for_the_choice_is_read_as_no_choice():
+    tracker = make_tracker('/choose_option{"choice": 5}', "choose_option",
+                           slots={"language": "en", "menu": ["language:fr"]},
+                           entities=[{"entity": "choice", "value": 5}])
+    messages, _slots = run_action(actions.ActionChooseOption, tracker)
+    assert messages[0]["text"] == "Please reply with a number from 1 to 1."
+
+
+def test_a_message_of_thousands_of_digits_is_not_a_menu_number():
+    tracker = make_tracker("7" * 4301, "choose_option",
+                           slots={"language": "en", "menu": ["language:fr", "language:es"]})
+    messages, slots = run_action(actions.ActionChooseOption, tracker)
+    assert messages[0]["text"] == "Please reply with a number from 1 to 2."
+    assert "language" not in slots
