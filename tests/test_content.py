@@ -137,3 +137,15 @@ def test_a_verification_is_read_with_its_date_and_role(content_copy: Path):
     assert errors == []
     fact = content.corridors[("NP", "QA")].facts["recruitment_fees"][0]
     assert (fact.verified.on.isoformat(), fact.verified.by) == ("2026-11-30", "caseworker")
+
+
+def test_a_number_written_in_a_sentence_is_an_error(content_copy: Path):
+    from bot.content.check import check_content
+
+    path = content_copy / "corridors" / "NP-QA.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{max_fee}.", "{max_fee} (10 lakh is wrong).", 1),
+                    encoding="utf-8")
+    errors = [f.message for f in check_content(content_copy) if f.severity == "error"]
+    assert errors == ["fact 'np_qa_free_visa_free_ticket' writes the number 10 in its "
+                      "sentence: put it in 'values' so that no translation can change it"]

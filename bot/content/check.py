@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,9 @@ from bot.render import SMS, Reply, SourceNote, render
 
 DOMAIN_FILE = CONTENT_DIR.parent / "domain.yml"
 SMS_SEGMENT_BUDGET = SMS.segment_budget or 0  # declared once, in bot.render
+_PLACEHOLDER = re.compile(r"\{\w+\}")
+# A number standing alone; digits inside a name ("BP2MI") are part of the name.
+_NUMBER_IN_SENTENCE = re.compile(r"(?<![^\W_])\d[\d.,]*(?![^\W_])")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ def check_content(directory: Path = CONTENT_DIR, today: date | None = None) -> l
     findings += _check_intents(content)
     for fact in content.all_facts():
         where = f"{_rel(fact.file)}:{fact.line}"
+        number = _NUMBER_IN_SENTENCE.search(_PLACEHOLDER.sub("", fact.text))
+        if number:
+            findings.append(Finding("error", where, f"fact '{fact.id}' writes the number "
+                                    f"{number.group()} in its sentence: put it in 'values' so "
+                                    "that no translation can change it"))
         if fact.is_stale(today) and fact.verified:
             findings.append(Finding("warning", where, f"fact '{fact.id}' was last verified on "
                                     f"{fact.verified.on}, over 18 months ago: check it again"))
