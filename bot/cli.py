@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--out", type=Path)
     evaluate.add_argument("--min-overall", type=float, default=0.0)
     evaluate.add_argument("--min-language", type=float, default=0.0)
+    evaluate.add_argument("--never", action="append", default=[], metavar="EXPECTED:PREDICTED",
+                          help="a confusion that must not happen at all, e.g. "
+                               "report_abuse:check_report_status (may repeat)")
 
     answers = commands.add_parser("eval-answers", help="fact questions through the trained bot")
     answers.add_argument("dataset", type=Path, help="YAML: items with text, expect_any, ...")
@@ -218,6 +221,12 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     print(report.table())
     failed = report.overall < args.min_overall or any(
         accuracy < args.min_language for accuracy in report.by_language.values())
+    for pair in args.never:
+        expected, _sep, predicted = pair.partition(":")
+        if report.count(expected, predicted):
+            print(f"{expected} was read as {predicted} {report.count(expected, predicted)} "
+                  "times: it must never be")
+            failed = True
     return 1 if failed else 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +22,24 @@ class Report:
     errors: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
-    def table(self) -> str:
-        lines = [f"{'language':10}{'n':>5}{'accuracy':>10}"]
+    def confusions(self, language: str | None = None) -> list[tuple[str, str, int]]:
+        """(expected, predicted, count) of the errors, commonest first."""
+        counted = Counter((error["expected"], error["predicted"]) for error in self.errors
+                          if language is None or error["language"] == language)
+        return [(expected, predicted, count)
+                for (expected, predicted), count in counted.most_common()]
+
+    def count(self, expected: str, predicted: str) -> int:
+        return sum(1 for error in self.errors
+                   if (error["expected"], error["predicted"]) == (expected, predicted))
+
+    def table(self, top_confusions: int = 3) -> str:
+        """Accuracy per language with its commonest confusions, then overall."""
+        lines = [f"{'language':10}{'n':>5}{'accuracy':>10}  commonest confusions"]
         for language, accuracy in sorted(self.by_language.items()):
-            lines.append(f"{language:10}{self.counts[language]:>5}{accuracy:>10.1%}")
+            confused = ", ".join(f"{expected}->{predicted} ({count})" for expected, predicted,
+                                 count in self.confusions(language)[:top_confusions])
+            lines.append(f"{language:10}{self.counts[language]:>5}{accuracy:>10.1%}  {confused}")
         lines.append(f"{'overall':10}{sum(self.counts.values()):>5}{self.overall:>10.1%}")
         return "\n".join(lines)
 
@@ -66,7 +80,9 @@ def evaluate_file(dataset: Path, model: Path, out: Path | None = None) -> Report
     report = evaluate(load_dataset(dataset), model)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"overall": report.overall, "by_language": report.by_language,
-                                   "errors": report.errors}, ensure_ascii=False, indent=2),
-                       encoding="utf-8")
+        out.write_text(json.dumps({
+            "overall": report.overall, "by_language": report.by_language,
+            "confusions": [{"expected": expected, "predicted": predicted, "count": count}
+                           for expected, predicted, count in report.confusions()],
+            "errors": report.errors}, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
