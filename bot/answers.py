@@ -4,12 +4,16 @@ A question has a topic (from its intent, or from what it asks for) and may ask f
 sub-questions of the controlled vocabulary in ``content/questions.yml`` ("minimum
 wage", "hotline"). The facts that answer it are ordered:
 
-1. by scope: the corridor between the worker's two countries, then the
-   destination, then the origin, then the international standard;
-2. within a scope, facts that declare (``answers:``) a sub-question the message
-   asks come first, then those sharing the most words with the message (in the
-   user's language, against the fact's translation, its English text and its
-   ``keywords``), then by kind: a rule with its number, a rule, a step, a contact.
+1. by the sub-question they answer: what the sentence that asks names comes first;
+2. by scope: the corridor between the worker's two countries, then the destination,
+   then the origin, then the international standard (the origin before the
+   destination for what the origin decides, such as fee caps and welfare funds, or
+   when the question names the origin);
+3. then facts declaring more of the asked sub-questions, those sharing the most words
+   with the message (in the user's language, against the fact's translation, its
+   English text and its ``keywords``), and by kind: a rule with its number, a rule, a
+   step, a contact. Facts for domestic workers only give way when the worker says
+   they work for a company.
 
 The international standard is kept only when nothing more specific answers, or
 when it answers a sub-question that no specific fact answers. Pure functions:
@@ -188,7 +192,7 @@ def main_questions(content: Content, questions: list[str]) -> list[str]:
 
 
 def _primary(candidate: Candidate, questions: list[str]) -> int:
-    """How early in ``questions`` (asked last first) the first one it answers comes."""
+    """How early in ``questions`` (what is asked most first) the first one it answers comes."""
     return min((questions.index(q) for q in candidate.answered), default=len(questions))
 
 
