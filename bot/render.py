@@ -27,12 +27,11 @@ class Capabilities:
     never a channel's name."""
 
     buttons: bool = False  # menus as buttons (else a numbered list: any phone can reply "2")
-    links: bool = True  # a URL is worth showing (on SMS it costs a whole message)
     max_chars: int = 500  # what the first message of an answer may hold
     segment_budget: int | None = None  # SMS segments per answer, where each one costs money
 
     def to_metadata(self) -> dict[str, Any]:
-        return {"buttons": self.buttons, "links": self.links, "max_chars": self.max_chars,
+        return {"buttons": self.buttons, "max_chars": self.max_chars,
                 "segment_budget": self.segment_budget}
 
     @classmethod
@@ -45,15 +44,14 @@ class Capabilities:
         max_chars = declared.get("max_chars")
         return cls(
             buttons=declared.get("buttons") is True,
-            links=declared.get("links") is not False,
             max_chars=max_chars if isinstance(max_chars, int) and max_chars > 0 else 500,
             segment_budget=budget if isinstance(budget, int) and budget > 0 else None,
         )
 
 
 PLAIN_TEXT = Capabilities()
-CHAT = Capabilities(buttons=True, links=True, max_chars=500)  # Telegram, web chat
-SMS = Capabilities(buttons=False, links=False, max_chars=459, segment_budget=3)
+CHAT = Capabilities(buttons=True, max_chars=500)  # Telegram, web chat
+SMS = Capabilities(buttons=False, max_chars=459, segment_budget=3)
 
 
 @dataclass(frozen=True)

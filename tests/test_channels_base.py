@@ -20,7 +20,7 @@ from bot.render import CHAT, PLAIN_TEXT, SMS
 from tests.support.rasa import BrokenBot, RecordingBot
 
 PHONE = "+9779812345678"
-CHAT_CAPABILITIES = {"buttons": True, "links": True, "max_chars": 500, "segment_budget": None}
+CHAT_CAPABILITIES = {"buttons": True, "max_chars": 500, "segment_budget": None}
 
 
 def base_log(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -45,14 +45,14 @@ def test_the_channel_declares_the_capabilities_not_the_client(secrets_dir):
     asyncio.run(run_turn("rest", "x", "hi", {"capabilities": {"buttons": True}}, bot,
                          PLAIN_TEXT))
     assert bot.received[0].metadata == {"capabilities": {
-        "buttons": False, "links": True, "max_chars": 500, "segment_budget": None}}
+        "buttons": False, "max_chars": 500, "segment_budget": None}}
 
 
 def test_sms_capabilities_go_with_the_origin_hint(secrets_dir):
     bot = RecordingBot()
     asyncio.run(run_turn("sms", PHONE, "hello", {"origin_hint": "NP"}, bot, SMS))
     assert bot.received[0].metadata == {"origin_hint": "NP", "capabilities": {
-        "buttons": False, "links": False, "max_chars": 459, "segment_budget": 3}}
+        "buttons": False, "max_chars": 459, "segment_budget": 3}}
 
 
 def test_with_an_output_channel_the_replies_go_there(secrets_dir):

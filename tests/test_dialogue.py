@@ -73,7 +73,7 @@ def test_on_sms_each_fact_is_its_own_message_so_pages_hold_whole_facts(content):
 
 
 def test_what_does_not_fit_waits_for_more_and_sources_lists_what_was_shown(content):
-    small = type(CHAT)(buttons=True, links=True, max_chars=60)
+    small = type(CHAT)(buttons=True, max_chars=60)
     first = dialogue.run(dialogue.answer_topic, turn(
         "tell me about salaries", "ask_wages", {"destination": "QA"}, capabilities=small),
         content, TODAY)

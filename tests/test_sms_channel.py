@@ -17,7 +17,7 @@ from bot.privacy import default_pseudonymiser
 from tests.support.rasa import BrokenBot, RecordingBot
 
 PHONE = "+9779812345678"
-SMS_CAPABILITIES = {"buttons": False, "links": False, "max_chars": 459, "segment_budget": 3}
+SMS_CAPABILITIES = {"buttons": False, "max_chars": 459, "segment_budget": 3}
 HINT = "Reply MORE for the rest."
 MORE_CHOICE = '/choose_option{"choice":"more:answer"}'
 SOURCES_CHOICE = '/choose_option{"choice":"sources:answer"}'

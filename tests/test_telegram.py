@@ -196,7 +196,7 @@ def test_the_webhook_passes_a_pseudonymous_message_with_its_hint(configured):
     [user_message] = received
     assert user_message.text == "namaste" and user_message.input_channel == "telegram"
     assert user_message.metadata == {"language_hint": "ne", "capabilities": {
-        "buttons": True, "links": True, "max_chars": 500, "segment_budget": None}}
+        "buttons": True, "max_chars": 500, "segment_budget": None}}
     assert str(USER["id"]) not in user_message.sender_id and len(user_message.sender_id) == 32
 
 
@@ -206,7 +206,7 @@ def test_without_a_telegram_language_only_the_capabilities_go_with_the_message(c
     status, received = webhook(configured, json.dumps(update).encode())
     assert status == 200
     assert received[0].metadata == {"capabilities": {
-        "buttons": True, "links": True, "max_chars": 500, "segment_budget": None}}
+        "buttons": True, "max_chars": 500, "segment_budget": None}}
 
 
 def test_a_repeated_update_is_handled_once(configured):

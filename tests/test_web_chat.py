@@ -170,7 +170,7 @@ def test_the_webhook_passes_a_pseudonymous_message_and_returns_the_replies(secre
     [message] = received
     assert message.text == "bonjour" and message.input_channel == "web"
     assert message.metadata == {"language_hint": "fr", "capabilities": {
-        "buttons": True, "links": True, "max_chars": 500, "segment_budget": None}}
+        "buttons": True, "max_chars": 500, "segment_budget": None}}
     assert SESSION not in message.sender_id and len(message.sender_id) == 32
     assert answer == {"messages": [{"text": "Choose your language:", "buttons": [
         {"title": "Français", "payload": '/choose_option{"choice":"language:fr"}'}]}]}
