@@ -76,3 +76,20 @@ def run_action(action_class, tracker: Tracker,
         events = asyncio.run(events)
     slots = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
     return dispatcher.messages, slots
+
+
+@pytest.fixture
+def partner_registry(tmp_path, monkeypatch):
+    """One partner, covering Qatar, registered through BOT_PARTNERS_FILE: the registry's
+    path and the partner's encryption keys (to open what it receives)."""
+    from bot.reports import crypto
+
+    encryption, signing = crypto.new_partner_keys()
+    registry = tmp_path / "partners.yml"
+    registry.write_text(
+        "partners:\n  - {id: helpline, name: Gulf Workers Helpline, kind: ngo,\n"
+        "     countries: [QA], categories: ['*'], languages: [en],\n"
+        f"     public_key: {encryption.public_key}, verify_key: {signing.public_key},\n"
+        "     webhook_url: 'https://helpline.example.org'}\n", encoding="utf-8")
+    monkeypatch.setenv("BOT_PARTNERS_FILE", str(registry))
+    return registry, encryption

@@ -12,20 +12,6 @@ from tests.conftest import make_tracker, run_action
 CONFIDENT = {"confident": True, "script": "Latin", "unsupported": None}
 
 
-@pytest.fixture
-def partner_registry(tmp_path, monkeypatch):
-    """One partner, covering Qatar, registered through BOT_PARTNERS_FILE."""
-    from bot.reports import crypto
-
-    encryption, signing = crypto.new_partner_keys()
-    registry = tmp_path / "partners.yml"
-    registry.write_text(
-        "partners:\n  - {id: helpline, name: Helpline, kind: ngo, countries: [QA],\n"
-        f"     categories: ['*'], languages: [en], public_key: {encryption.public_key},\n"
-        f"     verify_key: {signing.public_key}, webhook_url: 'https://helpline.example.org'}}\n",
-        encoding="utf-8")
-    monkeypatch.setenv("BOT_PARTNERS_FILE", str(registry))
-    return registry
 
 
 def _texts(messages: list[dict]) -> str:

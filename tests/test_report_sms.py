@@ -276,18 +276,9 @@ def test_in_danger_on_sms_the_code_still_comes_before_the_emergency_contacts(con
 
 
 @pytest.fixture
-def reports_db(tmp_path, monkeypatch):
+def reports_db(tmp_path, monkeypatch, partner_registry):
     """A report database and one partner covering Qatar, with its private key."""
-    from bot.reports import crypto
-
-    encryption, signing = crypto.new_partner_keys()
-    registry = tmp_path / "partners.yml"
-    registry.write_text(
-        "partners:\n  - {id: helpline, name: Gulf Workers Helpline, kind: ngo,\n"
-        f"     countries: [QA], categories: ['*'], languages: [en],\n"
-        f"     public_key: {encryption.public_key}, verify_key: {signing.public_key},\n"
-        "     webhook_url: 'https://helpline.example.org'}\n", encoding="utf-8")
-    monkeypatch.setenv("BOT_PARTNERS_FILE", str(registry))
+    _registry, encryption = partner_registry
     database = f"sqlite:///{tmp_path / 'reports.db'}"
     monkeypatch.setenv("BOT_DATABASE_URL", database)
     return database, encryption
