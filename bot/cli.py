@@ -4,7 +4,10 @@
     i18n update | compile | check       for translators' gettext catalogs
     eval-nlu                            intent accuracy per language on a labelled set
     partner keygen | open | reply       a partner's keys; read a delivered report; answer it
+    partner check | vet | maintainer-keygen   maintainers: check the registry, vet an entry
     reports deliver                     report delivery and expiry
+    action-server                       the custom actions, on 127.0.0.1, failing silently
+    keys init                           the deployment's keys, once, in BOT_SECRETS_DIR
     bench                               latency and throughput, as ratios to plain Rasa
     telegram-poll                       long polling: Telegram updates to the local webhook
     wait-for URL                        used by the Makefile to wait for a server
@@ -78,9 +81,38 @@ def main(argv: list[str] | None = None) -> int:
     reply.add_argument("--text", required=True, help="the answer, in the reporter's language")
     reply.add_argument("--bot-url", default="http://127.0.0.1:5005")
 
+    check_partners = partner_commands.add_parser(
+        "check", help="check a partner registry; exits 1 with every reason if the bot "
+                      "would refuse it")
+    check_partners.add_argument("registry", type=Path, nargs="?",
+                                help="default: BOT_PARTNERS_FILE or content/partners.yml")
+    vet = partner_commands.add_parser("vet", help="sign an entry of the registry as vetted")
+    vet.add_argument("id", help="the entry's id")
+    vet.add_argument("--key", type=Path, required=True, help="your maintainer key file")
+    vet.add_argument("--registry", type=Path,
+                     help="default: BOT_PARTNERS_FILE or content/partners.yml")
+    maintainer_keygen = partner_commands.add_parser(
+        "maintainer-keygen", help="make a maintainer's vetting key pair")
+    maintainer_keygen.add_argument("--id", required=True, help="your maintainer id")
+    maintainer_keygen.add_argument("--name", required=True, help="your name, as others know it")
+    maintainer_keygen.add_argument("--out", type=Path, help="where to write the private key")
+
     reports = commands.add_parser("reports", help="deliver and expire reports")
     reports_commands = reports.add_subparsers(dest="action", required=True)
     reports_commands.add_parser("deliver", help="deliver due reports, delete expired ones")
+
+    keys = commands.add_parser("keys", help="the deployment's own keys")
+    keys_commands = keys.add_subparsers(dest="action", required=True)
+    keys_commands.add_parser("init", help="create the keys missing from BOT_SECRETS_DIR "
+                                          "(once, before the first start in production)")
+
+    action_server = commands.add_parser(
+        "action-server", help="serve the custom actions to the Rasa server (instead of "
+                              "`rasa run actions`)",
+        description="Listens on 127.0.0.1 (BOT_ACTIONS_HOST to change); refuses DEBUG logs "
+                    "unless BOT_ALLOW_DEBUG_LOGS=1.")
+    action_server.add_argument("--port", type=int, default=5055)
+    action_server.add_argument("--actions", default="actions", help="the actions package")
 
     bench = commands.add_parser("bench", help="latency and throughput against plain Rasa")
     bench.add_argument("--out", type=Path, default=Path("results/bench.json"))
@@ -104,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         ("wait-for", None): _wait_for,
         ("bench", None): _bench, ("partner", "keygen"): _partner_keygen,
         ("partner", "open"): _partner_open, ("partner", "reply"): _partner_reply,
-        ("reports", "deliver"): _reports_deliver, ("telegram-poll", None): _telegram_poll,
+        ("partner", "check"): _partner_check, ("partner", "vet"): _partner_vet,
+        ("partner", "maintainer-keygen"): _maintainer_keygen,
+        ("reports", "deliver"): _reports_deliver, ("action-server", None): _action_server,
+        ("telegram-poll", None): _telegram_poll,
+        ("keys", "init"): _keys_init,
     }[(args.command, getattr(args, "action", None))]
     return handler(args)
 
@@ -290,10 +326,93 @@ def _partner_reply(args: argparse.Namespace) -> int:
     return 0
 
 
+def _partner_check(args: argparse.Namespace) -> int:
+    from bot.reports.partners import check_registry
+    from bot.reports.runtime import partners_file
+    from bot.reports.vetting import TrustFileError, load_maintainers, trust_file
+
+    path = args.registry or partners_file()
+    try:
+        maintainers = load_maintainers(trust_file())
+    except TrustFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    registry, problems = check_registry(path, maintainers)
+    for problem in problems:
+        print(f"error: {problem}")
+    if problems:
+        print(f"partner check: {len(problems)} problems: the bot refuses this registry and "
+              "keeps using the last one that passed")
+        return 1
+    print(f"partner check: {len(registry.partners)} partners and {len(registry.consulates)} "
+          f"consulates, all vetted by maintainers in {trust_file()}")
+    return 0
+
+
+def _partner_vet(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.reports.maintainer_tools import MaintainerToolError, vet
+    from bot.reports.runtime import partners_file
+    from bot.reports.vetting import trust_file
+
+    path = args.registry or partners_file()
+    try:
+        section = vet(path, args.id, args.key, trust_file(), date.today())
+    except MaintainerToolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"vetted {args.id} in {section} of {path}")
+    return 0
+
+
+def _maintainer_keygen(args: argparse.Namespace) -> int:
+    from bot.reports.maintainer_tools import new_maintainer_key
+    from bot.reports.vetting import trust_file
+
+    out = args.out or Path(f"{args.id}.maintainer-key")
+    try:
+        verify_key = new_maintainer_key(args.id, out)
+    except FileExistsError:
+        print(f"error: {out} exists; a key is never overwritten", file=sys.stderr)
+        return 1
+    print(f"Private vetting key written to {out}: keep it with you, never on the server.\n"
+          f"Add this entry to {trust_file()}, through a reviewed change:\n")
+    print(f"  - id: {args.id}\n    name: {args.name}\n    verify_key: {verify_key}")
+    return 0
+
+
 def _reports_deliver(args: argparse.Namespace) -> int:
     from bot.channels.partners import run_outbox_once
 
     print(f"{run_outbox_once()} reports delivered")
+    return 0
+
+
+def _keys_init(args: argparse.Namespace) -> int:
+    from bot.privacy import DEPLOYMENT_KEYS, KeyFileError, create_key, read_key, secrets_dir
+
+    directory = secrets_dir()
+    try:
+        for name in DEPLOYMENT_KEYS:
+            path = directory / name
+            if path.exists():
+                read_key(path)
+                print(f"kept {path}")
+            else:
+                create_key(path)
+                print(f"created {path}")
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("Back these files up: a lost key cannot be made again.")
+    return 0
+
+
+def _action_server(args: argparse.Namespace) -> int:
+    from bot.action_server import serve
+
+    serve(args.port, args.actions)
     return 0
 
 

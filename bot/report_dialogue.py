@@ -334,13 +334,14 @@ def submit_report(conversation: dialogue.Conversation) -> None:
     if draft.in_danger() and not sms:
         dialogue.emergency(conversation)
     try:
-        registered, consulates = registry()
+        recipients = registry()
         with session_scope() as session:
-            submission = service.submit(session, draft, registered, conversation.today,
-                                        retention_days(), consulates)
-    except PartnerRegistryError:
-        submission = None
-    except SQLAlchemyError as exc:
+            submission = service.submit(session, draft, recipients.partners,
+                                        conversation.today, retention_days(),
+                                        recipients.consulates)
+    except (PartnerRegistryError, SQLAlchemyError) as exc:
+        # No registry has passed the check, or the database is down: the report is
+        # held in the (sealed) form answers and sent nowhere until it can be stored.
         log.error("report not stored, asking again: %s", type(exc).__name__)
         conversation.say(_("Sorry, your report could not be saved just now. Nothing is lost: "
                            "your answers are kept. Try again in a few minutes."))

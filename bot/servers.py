@@ -83,8 +83,9 @@ def running_bot(workdir: Path, credentials: str = CHANNELS,
     env["BOT_SECRETS_DIR"] = str(workdir / "secrets")
     env["BOT_DATABASE_URL"] = f"sqlite:///{workdir / 'reports.db'}"
     env.setdefault("BOT_PARTNERS_FILE", str(workdir / "partners.yml"))
+    env.setdefault("BOT_TRUST_FILE", str(workdir / "maintainers.yml"))
     env.update(extra_env or {})
-    actions = [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)]
+    actions = [sys.executable, "-m", "bot", "action-server", "--port", str(actions_port)]
     rasa = [BIN / "rasa", "run", "--model", str(MODEL), "--port", str(rasa_port),
             "--interface", "127.0.0.1", "--endpoints", str(workdir / "endpoints.yml"),
             "--credentials", str(workdir / "credentials.yml")]

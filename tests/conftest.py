@@ -1,11 +1,13 @@
-"""Shared fixtures: the real content, copies of it to break, Rasa trackers, and a
-fresh pseudonym key."""
+"""Shared fixtures: the real content, copies of it to break, Rasa trackers, a fresh
+pseudonym key, and a throw-away PostgreSQL database."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,17 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.content import load_content
 from bot.content.loader import CONTENT_DIR
 from bot.privacy import default_pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES_URL",
+                                 "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
@@ -79,17 +86,45 @@ def run_action(action_class, tracker: Tracker,
 
 
 @pytest.fixture
-def partner_registry(tmp_path, monkeypatch):
-    """One partner, covering Qatar, registered through BOT_PARTNERS_FILE: the registry's
-    path and the partner's encryption keys (to open what it receives)."""
+def partner_registry(tmp_path, monkeypatch, secrets_dir):
+    """One vetted partner, covering Qatar, registered through BOT_PARTNERS_FILE and
+    BOT_TRUST_FILE: the registry's path and the partner's encryption keys (to open what
+    it receives)."""
     from bot.reports import crypto
+    from tests.support.registry import make_maintainer, write_registry
 
     encryption, signing = crypto.new_partner_keys()
-    registry = tmp_path / "partners.yml"
-    registry.write_text(
-        "partners:\n  - {id: helpline, name: Gulf Workers Helpline, kind: ngo,\n"
-        "     countries: [QA], categories: ['*'], languages: [en],\n"
-        f"     public_key: {encryption.public_key}, verify_key: {signing.public_key},\n"
-        "     webhook_url: 'https://helpline.example.org'}\n", encoding="utf-8")
+    maintainer = make_maintainer(tmp_path)
+    registry = write_registry(tmp_path / "partners.yml", maintainer, partners=[{
+        "id": "helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
+        "countries": ["QA"], "categories": ["*"], "languages": ["en"],
+        "public_key": encryption.public_key, "verify_key": signing.public_key,
+        "webhook_url": "https://helpline.example.org"}])
     monkeypatch.setenv("BOT_PARTNERS_FILE", str(registry))
+    monkeypatch.setenv("BOT_TRUST_FILE", str(maintainer.trust_file))
     return registry, encryption
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[URL]:
+    """A throw-away database on the server at ``BOT_TEST_POSTGRES_URL`` (default: the
+    local one with trust authentication), dropped after the module. Without a server
+    the test is skipped, unless ``BOT_TEST_POSTGRES=required`` (set by ``.ci/run``)."""
+    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT", future=True)
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        if os.environ.get("BOT_TEST_POSTGRES") == "required":
+            pytest.fail(f"PostgreSQL is required but not reachable: {type(exc).__name__}")
+        pytest.skip("no PostgreSQL server (set BOT_TEST_POSTGRES_URL)")
+    url = make_url(POSTGRES_SERVER).set(database=name)
+    yield url
+    create_engine(url, future=True).dispose()
+    with admin.connect() as connection:
+        connection.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name})
+        connection.execute(text(f'DROP DATABASE "{name}"'))
+    admin.dispose()

@@ -18,12 +18,12 @@ import urllib.request
 import uuid
 
 import pytest
-import yaml
 
 from bot.reports import crypto
 from bot.servers import CHANNELS, MODEL, post_message, running_bot
 from tests.fake_partner import running_fake_partner
 from tests.fake_telegram import TOKEN, running_fake_telegram
+from tests.support.registry import make_maintainer, write_registry
 from tests.test_telegram_e2e import SECRET as TELEGRAM_SECRET
 from tests.test_telegram_e2e import Bot, User, texts
 
@@ -45,11 +45,11 @@ def servers(tmp_path_factory):
                    "bot.channels.telegram.TelegramChannel:\n"
                    "bot.channels.sms.SmsChannel:\n  default_region: NP\n")
     with running_fake_partner() as partner, running_fake_telegram() as fake:
-        (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
+        write_registry(workdir / "partners.yml", make_maintainer(workdir), partners=[{
             "id": "helpline", "name": "Migrant Helpline", "kind": "ngo", "countries": ["QA"],
             "categories": ["*"], "languages": ["en"],
             "public_key": PARTNER_KEYS[0].public_key, "verify_key": PARTNER_KEYS[1].public_key,
-            "webhook_url": f"{partner.url}/reports"}]}), encoding="utf-8")
+            "webhook_url": f"{partner.url}/reports"}])
         env = {"BOT_SMS_SECRET": SMS_SECRET, "BOT_TELEGRAM_TOKEN": TOKEN,
                "BOT_TELEGRAM_SECRET": TELEGRAM_SECRET, "BOT_TELEGRAM_API_URL": fake.api_url,
                "BOT_OUTBOX_INTERVAL": "0.5"}

@@ -10,13 +10,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.countries import country_name
 from bot.reports import crypto
 from bot.reports.partner_tools import open_delivery, send_reply, signed_reply
 from bot.servers import MODEL, post_message, running_bot
 from tests.fake_partner import FakePartner, running_fake_partner
+from tests.support.registry import make_maintainer, write_registry
 
 pytestmark = pytest.mark.model
 CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
@@ -63,14 +63,14 @@ def setup(tmp_path_factory, partner):
         pytest.fail("no trained model: run `make train`")
     workdir = tmp_path_factory.mktemp("reports")
     encryption, signing = crypto.new_partner_keys()
-    (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
+    write_registry(workdir / "partners.yml", make_maintainer(workdir), partners=[{
         "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
         "countries": ["QA"], "categories": ["*"], "languages": ["en"],
         "public_key": encryption.public_key, "verify_key": signing.public_key,
-        "webhook_url": f"{partner.url}/reports"}], "consulates": [{
+        "webhook_url": f"{partner.url}/reports"}], consulates=[{
         "id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
         "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
-        "webhook_url": f"{partner.url}/consulate"}]}), encoding="utf-8")
+        "webhook_url": f"{partner.url}/consulate"}])
     with running_bot(workdir, extra_env={"BOT_OUTBOX_INTERVAL": "0.5"}) as url:
         yield url, workdir, encryption, signing
 

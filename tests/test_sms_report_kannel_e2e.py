@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.channels.sms.keywords import KEYWORDS
 from bot.i18n import translator
@@ -28,6 +27,7 @@ from bot.reports.partner_tools import open_delivery
 from bot.servers import CHANNELS, MODEL, running_bot
 from tests.fake_partner import running_fake_partner
 from tests.support import kannel
+from tests.support.registry import make_maintainer, write_registry
 
 pytestmark = pytest.mark.model
 
@@ -64,14 +64,14 @@ def gateway(workdir, partner):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     # A vetted partner for Qatar and Nepal's embassy there: without them nothing is stored.
-    (workdir / "partners.yml").write_text(yaml.safe_dump({"partners": [{
+    write_registry(workdir / "partners.yml", make_maintainer(workdir), partners=[{
         "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
         "countries": ["QA"], "categories": ["*"], "languages": ["en", "ne"],
         "public_key": PARTNER_KEYS[0].public_key, "verify_key": PARTNER_KEYS[1].public_key,
-        "webhook_url": f"{partner.url}/reports"}], "consulates": [{
+        "webhook_url": f"{partner.url}/reports"}], consulates=[{
         "id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
         "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
-        "webhook_url": f"{partner.url}/consulate"}]}), encoding="utf-8")
+        "webhook_url": f"{partner.url}/consulate"}])
     with running_bot(workdir, credentials=CREDENTIALS,
                      extra_env={"BOT_SMS_SECRET": SECRET, "BOT_OUTBOX_INTERVAL": "0.5"}) as url:
         service = f"{url}/webhooks/sms/kannel?from=%p&to=%P&text=%a&secret={SECRET}"

@@ -34,11 +34,27 @@ class Finding:
         return f"{self.severity}: {self.where}: {self.message}"
 
 
+def _check_partners(registry: Path) -> list[Finding]:
+    """``partner check`` on the content's registry: every problem is an error, since
+    the bot would refuse the registry and keep using the last one that passed."""
+    from bot.reports.partners import check_registry
+    from bot.reports.vetting import TrustFileError, load_maintainers, trust_file
+
+    try:
+        maintainers = load_maintainers(trust_file())
+    except TrustFileError as exc:
+        return [Finding("error", _rel(trust_file()), str(exc))]
+    _registry, problems = check_registry(registry, maintainers)
+    return [Finding("error", _rel(registry), problem.removeprefix(f"{registry}: "))
+            for problem in problems]
+
+
 def check_content(directory: Path = CONTENT_DIR, today: date | None = None) -> list[Finding]:
     today = today or date.today()
     content, errors = load_content(directory)
     findings = [Finding("error", f"{_rel(e.file)}:{e.line}", e.message) for e in errors]
     findings += _check_intents(content)
+    findings += _check_partners(directory / "partners.yml")
     for fact in content.all_facts():
         where = f"{_rel(fact.file)}:{fact.line}"
         number = _NUMBER_IN_SENTENCE.search(_PLACEHOLDER.sub("", fact.text))

@@ -3,39 +3,44 @@
 Only organisations that help workers may be registered as partners: NGOs, trade
 unions, legal aid, shelters. The ``consulates`` list holds the consulates and
 embassies of workers' own countries, which receive a short summary (never the
-account) when the reporter consents to it. Immigration, police, border and other
-enforcement bodies are refused in both lists, whatever they are called, so that no
-configuration mistake can send a report toward enforcement.
+account) when the reporter consents to it.
+
+An entry is used only when all of these hold (``python -m bot partner check``):
+
+- a maintainer listed in the trust file signed it as it stands (:mod:`bot.reports.vetting`);
+- nothing in its id, name, kind or webhook names an enforcement body, however it is
+  spelt (:mod:`bot.reports.enforcement`), so that no mistake and no trick can send a
+  report toward immigration or police;
+- its webhook is https, with a host that is not a government police, interior,
+  immigration or border service.
+
+Any problem refuses the whole registry with every reason; the running bot then keeps
+the last registry that passed (:mod:`bot.reports.runtime`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.reports.crypto import unb64
+from bot.reports.enforcement import UnsafeUrl, enforcement_term, url_words, webhook_host
+from bot.reports.vetting import Maintainer, vetting_problem
 
 ALLOWED_KINDS = ("ngo", "trade_union", "legal_aid", "shelter")
 CONSULATE_KINDS = ("consulate", "embassy")
 CATEGORIES = ("withheld_wages", "passport_kept", "confinement", "violence_or_threats",
               "sexual_abuse", "debt_or_illegal_fees", "contract_substitution",
               "excessive_hours", "other")
-# Words that mark an enforcement body, in the languages of our corridors.
-_ENFORCEMENT = re.compile(
-    r"immigra|police|polis|policía|policia|border|frontière|frontera|deport|"
-    r"customs|douane|aduana|gendarm|interior|intérieur|jawazat|jawazath|passports? and |"
-    r"residency affairs|naturali[sz]ation|enforcement|detention|rétention|"
-    r"imigrasi|polri|bhansar|प्रहरी|अध्यागमन|पुलिस|आप्रवासन|পুলিশ|অভিবাসন|ፖሊስ|ኢሚግሬሽን|"
-    r"شرطة|جوازات|هجرة|داخلية|حدود|ترحيل|إبعاد",
-    re.IGNORECASE,
-)
 
 
 class PartnerRegistryError(ValueError):
-    """The registry is invalid; the message names the file, the partner and why."""
+    """The registry may not be used; the message names the file, each entry and why."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Partner:
     verify_key: str  # the partner signs its replies with the matching key ("" if none)
     webhook_url: str
     nationality: str | None = None  # a consulate's: whose nationals it serves
+    priority: int = 0  # set by the vetting maintainer: the higher wins routing
 
     def covers(self, destination: str | None, categories: list[str]) -> bool:
         country_ok = destination in self.countries or "*" in self.countries
@@ -57,94 +63,149 @@ class Partner:
         return country_ok and category_ok
 
 
-def load_partners(path: Path) -> list[Partner]:
-    """The organisations that receive reports."""
-    return load_registry(path)[0]
+@dataclass(frozen=True)
+class Registry:
+    partners: list[Partner]
+    consulates: list[Partner]
 
 
-def load_consulates(path: Path) -> list[Partner]:
-    """The consulates that receive summaries, with the reporter's consent."""
-    return load_registry(path)[1]
+def allow_loopback_http() -> bool:
+    """Plain http to 127.0.0.1 (tests, a one-machine demo), never in production."""
+    return os.environ.get("BOT_ENV", "").strip().lower() != "production"
 
 
-def load_registry(path: Path) -> tuple[list[Partner], list[Partner]]:
-    """(partners, consulates), from one reading of the file."""
+def check_registry(path: Path, maintainers: dict[str, Maintainer]) -> tuple[Registry, list[str]]:
+    """The usable entries of the registry at ``path``, and every problem found."""
     if not path.exists():
-        return [], []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    lists = []
+        return Registry([], []), []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return Registry([], []), [f"{path}: not valid YAML"]
+    if not isinstance(data, dict):
+        return Registry([], []), [f"{path}: must be a mapping with 'partners' and 'consulates'"]
+    problems: list[str] = []
+    lists: list[list[Partner]] = []
     for section, kinds in (("partners", ALLOWED_KINDS), ("consulates", CONSULATE_KINDS)):
         entries = data.get(section) or []
         if not isinstance(entries, list):
-            raise PartnerRegistryError(f"{path}: '{section}' must be a list")
-        lists.append([_entry(path, section, index, entry, kinds)
-                      for index, entry in enumerate(entries)])
+            problems.append(f"{path}: '{section}' must be a list")
+            entries = []
+        usable = []
+        for index, entry in enumerate(entries):
+            partner, entry_problems = _entry(section, entry, kinds, maintainers)
+            where = f"{path}: {section.rstrip('s')} {index + 1}"
+            if isinstance(entry, dict):
+                where += f" ({entry.get('id', '?')})"
+            problems += [f"{where}: {problem}" for problem in entry_problems]
+            if partner is not None and not entry_problems:
+                usable.append(partner)
+        lists.append(usable)
     ids = [entry.id for entries in lists for entry in entries]
     if len(ids) != len(set(ids)):
-        raise PartnerRegistryError(f"{path}: two entries share an id")
-    return lists[0], lists[1]
+        problems.append(f"{path}: two entries share an id")
+    return Registry(lists[0], lists[1]), problems
 
 
-def _entry(path: Path, section: str, index: int, entry: dict, kinds: tuple[str, ...]
-           ) -> Partner:
-    label = section.rstrip("s")
+def load_registry(path: Path, maintainers: dict[str, Maintainer]) -> Registry:
+    """The registry at ``path``, or :class:`PartnerRegistryError` with every problem."""
+    registry, problems = check_registry(path, maintainers)
+    if problems:
+        raise PartnerRegistryError("\n".join(problems))
+    return registry
+
+
+def _entry(section: str, entry: Any, kinds: tuple[str, ...],
+           maintainers: dict[str, Maintainer]) -> tuple[Partner | None, list[str]]:
     if not isinstance(entry, dict):
-        raise PartnerRegistryError(f"{path}: {label} {index + 1}: must be a mapping")
-    where = f"{path}: {label} {index + 1} ({entry.get('id', '?')})"
-    kind = entry.get("kind")
-    searchable = " ".join(str(entry.get(key, "")) for key in ("id", "name", "kind",
-                                                               "webhook_url"))
-    if _ENFORCEMENT.search(searchable):
-        raise PartnerRegistryError(
-            f"{where}: looks like an enforcement body (immigration, police, border...). "
-            "Reports are never shared with enforcement; register only organisations that "
-            "help workers")
-    if kind not in kinds:
-        raise PartnerRegistryError(f"{where}: kind must be one of {', '.join(kinds)}")
+        return None, ["must be a mapping"]
+    problems = []
     consulate = section == "consulates"
     required = ("id", "name", "public_key", "webhook_url") + (() if consulate
                                                                else ("verify_key",))
     for key in required:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise PartnerRegistryError(f"{where}: missing '{key}'")
-    if not entry["webhook_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise PartnerRegistryError(f"{where}: webhook_url must use https")
+            problems.append(f"missing '{key}'")
+    if problems:
+        return None, problems
+    url = entry["webhook_url"]
+    searchable = [str(entry.get(key, "")) for key in ("id", "name", "kind")] + [url_words(url)]
+    term = next(filter(None, map(enforcement_term, searchable)), None)
+    if term is not None:
+        problems.append(f"looks like an enforcement body ({term!r}). Reports are never "
+                        "shared with immigration, police or border services; register only "
+                        "organisations that help workers")
+    try:
+        webhook_host(url, allow_loopback_http())
+    except UnsafeUrl as exc:
+        problems.append(str(exc))
+    kind = entry.get("kind")
+    if kind not in kinds:
+        problems.append(f"kind must be one of {', '.join(kinds)}")
     for key in ("public_key", "verify_key"):
         if key not in required and not entry.get(key):
             continue
         try:
-            if len(unb64(entry[key])) != 32:
+            if len(unb64(str(entry[key]))) != 32:
                 raise ValueError
-        except ValueError as exc:
-            raise PartnerRegistryError(f"{where}: '{key}' must be a base64 32-byte key "
-                                       "(make one with `python -m bot partner keygen`)") from exc
-    categories = tuple(entry.get("categories") or ["*"])
-    unknown = set(categories) - set(CATEGORIES) - {"*"}
-    if unknown:
-        raise PartnerRegistryError(f"{where}: unknown categories {sorted(unknown)}")
+        except ValueError:
+            problems.append(f"'{key}' must be a base64 32-byte key (make one with "
+                            "`python -m bot partner keygen`)")
+    countries, categories, languages = (_codes(entry, key) for key in
+                                        ("countries", "categories", "languages"))
+    if countries is None or categories is None or languages is None:
+        problems.append("countries, categories and languages must be lists of codes")
+    elif set(categories) - set(CATEGORIES) - {"*"}:
+        problems.append(f"unknown categories {sorted(set(categories) - set(CATEGORIES))}")
+    priority = entry.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        problems.append("priority must be a whole number")
     nationality = entry.get("nationality")
-    if consulate and not (isinstance(nationality, str) and re.fullmatch(r"[A-Z]{2}",
-                                                                         nationality)):
-        raise PartnerRegistryError(f"{where}: 'nationality' must be the ISO code of the "
-                                   "country whose nationals it serves, like NP")
-    return Partner(entry["id"], entry["name"], kind, tuple(entry.get("countries") or ["*"]),
-                   categories, tuple(entry.get("languages") or ()), entry["public_key"],
-                   entry.get("verify_key") or "", entry["webhook_url"],
-                   nationality if consulate else None)
+    if consulate and not (isinstance(nationality, str)
+                          and re.fullmatch(r"[A-Z]{2}", nationality)):
+        problems.append("'nationality' must be the ISO code of the country whose nationals "
+                        "it serves, like NP")
+    vetting = vetting_problem(section, entry, maintainers)
+    if vetting:
+        problems.append(vetting)
+    if problems:
+        return None, problems
+    return Partner(entry["id"], entry["name"], kind, tuple(countries or ["*"]),
+                   tuple(categories or ["*"]), tuple(languages or ()), entry["public_key"],
+                   entry.get("verify_key") or "", url, nationality if consulate else None,
+                   priority), []
 
 
-def route(partners: list[Partner], destination: str | None, categories: list[str]
-          ) -> Partner | None:
-    """The partner that receives a report: the most specific one that covers it."""
+def _codes(entry: dict[str, Any], key: str) -> list[str] | None:
+    value = entry.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        return None
+    return value
+
+
+def route(partners: list[Partner], destination: str | None, categories: list[str],
+          language: str | None = None) -> Partner | None:
+    """The partner that receives a report, by one documented rule:
+
+    1. only partners that cover the destination (listed, or "*") and one of the report's
+       categories (listed, or "*") are candidates;
+    2. the highest ``priority`` wins: maintainers set it, and it is signed with the entry;
+    3. then a partner that works in the reporter's language;
+    4. then the first in the file.
+
+    Listing fewer countries or categories wins nothing by itself, so an entry cannot
+    capture reports by being narrow.
+    """
     covering = [p for p in partners if p.covers(destination, categories)]
-    covering.sort(key=lambda p: ("*" in p.countries, "*" in p.categories))
+    covering.sort(key=lambda p: (-p.priority, language not in p.languages))
     return covering[0] if covering else None
 
 
 def route_consulate(consulates: list[Partner], nationality: str | None,
                     destination: str | None) -> Partner | None:
-    """The consulate of the reporter's country in (or covering) the destination."""
+    """The consulate of the reporter's country covering the destination, by the same rule
+    (highest priority, then the first in the file)."""
     serving = [c for c in consulates if nationality and c.nationality == nationality
                and (destination in c.countries or "*" in c.countries)]
-    serving.sort(key=lambda c: "*" in c.countries)
+    serving.sort(key=lambda c: -c.priority)
     return serving[0] if serving else None
