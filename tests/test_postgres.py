@@ -1,61 +1,34 @@
 """The same stores on PostgreSQL, the production database: reports and the tracker store.
 
-Each run creates a throw-away database on the server at ``BOT_TEST_POSTGRES_URL``
-(default: the local one with trust authentication). Without a server the tests
-are skipped, unless ``BOT_TEST_POSTGRES=required`` (set by ``.ci/run``).
+Each run creates a throw-away database (the ``postgres_url`` fixture, in conftest) on
+the server at ``BOT_TEST_POSTGRES_URL`` (default: the local one with trust
+authentication). Without a server the tests are skipped, unless
+``BOT_TEST_POSTGRES=required`` (set by ``.ci/run``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from datetime import date
 
-import pytest
-import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from bot.reports import crypto
 from bot.reports.db import session_scope
 from bot.reports.outbox import deliver_due
-from bot.reports.partners import load_partners
 from bot.reports.service import ReportDraft, add_reply, check_status, expire, submit
 from bot.storage import tracker_store
 from bot.storage.tracker_store import RedactingSQLTrackerStore
 from tests.conftest import ROOT
+from tests.support.registry import load, make_maintainer, write_registry
 
-SERVER = os.environ.get("BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TODAY = date(2026, 11, 22)
 ACCOUNT = "Madam locks the door at night and kept my passport"
 PHONE = "+9779812345678"
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT", future=True)
-    name = f"bot_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        if os.environ.get("BOT_TEST_POSTGRES") == "required":
-            pytest.fail(f"PostgreSQL is required but not reachable: {type(exc).__name__}")
-        pytest.skip("no PostgreSQL server (set BOT_TEST_POSTGRES_URL)")
-    url = make_url(SERVER).set(database=name)
-    yield url
-    create_engine(url, future=True).dispose()
-    with admin.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
-            {"name": name})
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _all_rows_as_text(url) -> str:
@@ -76,13 +49,12 @@ def _all_rows_as_text(url) -> str:
 
 def test_reports_on_postgres_are_sealed_answered_and_expire(tmp_path, postgres_url):
     encryption, signing = crypto.new_partner_keys()
-    registry = tmp_path / "partners.yml"
-    registry.write_text(yaml.safe_dump({"partners": [{
+    maintainer = make_maintainer(tmp_path)
+    registry = write_registry(tmp_path / "partners.yml", maintainer, partners=[{
         "id": "helpline", "name": "Helpline", "kind": "ngo", "countries": ["LB"],
         "categories": ["*"], "languages": ["am"], "public_key": encryption.public_key,
-        "verify_key": signing.public_key, "webhook_url": "https://helpline.example.org"}]}),
-        encoding="utf-8")
-    partners = load_partners(registry)
+        "verify_key": signing.public_key, "webhook_url": "https://helpline.example.org"}])
+    partners = load(registry, maintainer).partners
     url = postgres_url.render_as_string(hide_password=False)
     draft = ReportDraft(categories=["confinement"], destination="LB", account=ACCOUNT,
                         contact=PHONE)

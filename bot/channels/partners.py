@@ -35,18 +35,26 @@ SIGNATURE_HEADER = "X-Partner-Signature"
 
 
 def run_outbox_once() -> int:
-    """Deliver what is due and delete what has expired; returns deliveries made."""
+    """Delete what has expired, then deliver what is due; returns deliveries made.
+
+    Expiry is committed first, on its own, so that nothing going wrong with delivery
+    (a partner, the registry, the signing key) keeps a report past its retention.
+    """
+    day = today()
+    with session_scope() as session:
+        expired = expire(session, day)
+    if expired:
+        log.info("outbox: %d expired", expired)
     try:
-        registered, consulates = registry()
-        recipients = registered + consulates
+        registered = registry()
     except PartnerRegistryError as exc:
-        log.error("partner registry refused, nothing delivered: %s", exc)
+        log.error("partner registry refused, nothing delivered (%s)", type(exc).__name__)
         return 0
     with session_scope() as session:
-        delivered = deliver_due(session, recipients, signing_key(), today())
-        expired = expire(session, today())
-    if delivered or expired:
-        log.info("outbox: %d delivered, %d expired", delivered, expired)
+        delivered = deliver_due(session, registered.partners + registered.consulates,
+                                signing_key(), day)
+    if delivered:
+        log.info("outbox: %d delivered", delivered)
     return delivered
 
 
