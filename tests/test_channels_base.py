@@ -77,7 +77,7 @@ def test_a_pseudonymiser_failure_is_none_and_nothing_reaches_rasa(secrets_dir, c
     bot = RecordingBot()
     assert asyncio.run(run_turn("web", "session-1", "hi", {}, bot, CHAT)) is None
     assert bot.received == []
-    assert base_log(caplog) == ["web: message handling failed: ValueError"]
+    assert base_log(caplog) == ["web: message handling failed: KeyFileError"]
 
 
 @pytest.mark.parametrize(("channel", "capabilities"), [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import stat
 import uuid
 from pathlib import Path
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
-from bot.privacy import Pseudonymiser, load_or_create_key
+from bot.cli import main as cli
+from bot.privacy import DEPLOYMENT_KEYS, KeyFileError, Pseudonymiser, load_or_create_key
 from bot.servers import MODEL, running_bot
 from bot.storage import tracker_store
 from bot.storage.tracker_store import redact
@@ -37,8 +40,109 @@ def test_key_is_created_once_and_readable_only_by_its_owner(tmp_path: Path):
 def test_a_damaged_key_is_refused_rather_than_replaced(tmp_path: Path):
     path = tmp_path / "pseudonym.key"
     path.write_bytes(b"short")
-    with pytest.raises(ValueError, match="restore it from backup"):
+    path.chmod(0o600)
+    with pytest.raises(KeyFileError, match="restore it from backup"):
         load_or_create_key(path)
+    assert path.read_bytes() == b"short"
+
+
+def _race(path: str, barrier, results) -> None:
+    barrier.wait()
+    try:
+        results.put(load_or_create_key(Path(path)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails
+        results.put(repr(exc))
+
+
+def test_two_processes_racing_to_create_a_key_get_the_same_one(tmp_path: Path):
+    """Eight processes start at once on a missing key: one key, whole, for all of them."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(10):
+        path = tmp_path / f"secrets-{attempt}" / "pseudonym.key"
+        barrier, results = context.Barrier(8), context.Queue()
+        workers = [context.Process(target=_race, args=(str(path), barrier, results))
+                   for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        keys = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0] * 8
+        assert keys == [path.read_bytes()] * 8
+        assert len(keys[0]) == 32
+        assert sorted(p.name for p in path.parent.iterdir()) == ["pseudonym.key"]
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_key_others_can_read_is_refused_with_the_fix_and_without_the_key(tmp_path: Path):
+    path = tmp_path / "pseudonym.key"
+    key = load_or_create_key(path)
+    path.chmod(0o644)
+    with pytest.raises(KeyFileError) as refused:
+        load_or_create_key(path)
+    assert str(refused.value) == (f"{path} can be read or changed by other users (mode 644); "
+                                  f"run `chmod 600 {path}`")
+    assert key.hex() not in str(refused.value)
+    path.chmod(0o600)
+    assert load_or_create_key(path) == key
+
+
+def test_a_secrets_directory_others_can_write_to_is_refused(tmp_path: Path):
+    directory = tmp_path / "secrets"
+    load_or_create_key(directory / "pseudonym.key")
+    directory.chmod(0o777)
+    with pytest.raises(KeyFileError) as refused:
+        load_or_create_key(directory / "pseudonym.key")
+    assert str(refused.value) == (f"{directory} can be written by other users, who could "
+                                  f"replace the keys in it (mode 777); "
+                                  f"run `chmod 700 {directory}`")
+
+
+def test_production_never_creates_a_missing_key(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("BOT_ENV", "production")
+    path = tmp_path / "secrets" / "slots.key"
+    with pytest.raises(KeyFileError) as refused:
+        load_or_create_key(path)
+    assert str(refused.value) == (
+        f"{path} is missing. Create the keys of a new deployment once with "
+        f"`BOT_SECRETS_DIR={path.parent} python -m bot keys init`; restore a lost one "
+        "from backup (a new key would split every conversation in two)")
+    assert not path.parent.exists()
+
+
+def test_keys_init_creates_every_key_once_readable_by_its_owner(tmp_path: Path, monkeypatch,
+                                                               capsys):
+    directory = tmp_path / "secrets"
+    monkeypatch.setenv("BOT_SECRETS_DIR", str(directory))
+    monkeypatch.setenv("BOT_ENV", "production")
+    assert cli(["keys", "init"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        *(f"created {directory / name}" for name in DEPLOYMENT_KEYS),
+        "Back these files up: a lost key cannot be made again."]
+    assert sorted(os.listdir(directory)) == sorted(DEPLOYMENT_KEYS) == [
+        "pseudonym.key", "receipt-lookup.key", "slots.key", "webhook-signing.key"]
+    keys = {name: (directory / name).read_bytes() for name in DEPLOYMENT_KEYS}
+    assert {stat.S_IMODE((directory / name).stat().st_mode) for name in keys} == {0o600}
+    assert {len(key) for key in keys.values()} == {32}
+    assert len(set(keys.values())) == 4
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    # Production reads what init made; a second init keeps every key.
+    assert load_or_create_key(directory / "slots.key") == keys["slots.key"]
+    assert cli(["keys", "init"]) == 0
+    assert capsys.readouterr().out.splitlines()[:4] == [
+        f"kept {directory / name}" for name in DEPLOYMENT_KEYS]
+    assert {name: (directory / name).read_bytes() for name in DEPLOYMENT_KEYS} == keys
+
+
+def test_keys_init_refuses_a_key_others_can_read(tmp_path: Path, monkeypatch, capsys):
+    directory = tmp_path / "secrets"
+    monkeypatch.setenv("BOT_SECRETS_DIR", str(directory))
+    load_or_create_key(directory / "pseudonym.key")
+    (directory / "pseudonym.key").chmod(0o640)
+    assert cli(["keys", "init"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {directory / 'pseudonym.key'} can be read or changed by other users "
+        f"(mode 640); run `chmod 600 {directory / 'pseudonym.key'}`\n")
 
 
 def test_redacted_user_event_keeps_intent_but_no_text_or_metadata():

@@ -1,31 +1,45 @@
-"""Reports: enforcement refused, sealed storage, delivery after failure, expiry, codes."""
+"""Reports: sealed storage, delivery after failure, expiry, codes, consulate summaries.
+
+The registry's own rules (vetting, enforcement refused, routing) are in test_partners.py."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
+from argon2 import PasswordHasher
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
-from bot.reports import crypto
+from bot.privacy import receipt_lookup_key
+from bot.reports import crypto, service
 from bot.reports.db import CodeAttempt, OutboxItem, Reply, Report, session_scope
 from bot.reports.outbox import SIGNATURE_HEADER, deliver_due
 from bot.reports.partner_tools import PartnerToolError, open_delivery, read_key_file, signed_reply
-from bot.reports.partners import PartnerRegistryError, load_consulates, load_partners
+from bot.reports.partners import Registry, load_registry
 from bot.reports.service import (
     MAX_FAILED_ATTEMPTS,
+    REPORT_LOCK_FAILURES,
     ReportDraft,
     add_reply,
     check_status,
     expire,
     submit,
 )
+from bot.reports.vetting import load_maintainers
+from tests.support.registry import make_maintainer, write_registry
 
 TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(autouse=True)
+def _deployment_keys(secrets_dir):
+    """Every test gets its own receipt-lookup key, in a temporary BOT_SECRETS_DIR."""
 
 
 @pytest.fixture
@@ -40,9 +54,16 @@ def _registry(tmp_path: Path, partner_keys, **overrides) -> Path:
              "public_key": encryption.public_key, "verify_key": signing.public_key,
              "webhook_url": "https://partner.example.org/reports"}
     entry.update(overrides)
-    path = tmp_path / "partners.yml"
-    path.write_text(yaml.safe_dump({"partners": [entry]}, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_registry(tmp_path / "partners.yml", make_maintainer(tmp_path), [entry])
+
+
+def _load(path: Path) -> Registry:
+    """The registry as the bot loads it, trusting the maintainer who vetted it."""
+    return load_registry(path, load_maintainers(path.parent / "maintainers.yml"))
+
+
+def load_partners(path: Path) -> list:
+    return _load(path).partners
 
 
 @pytest.fixture
@@ -56,26 +77,6 @@ def _draft(**overrides) -> ReportDraft:
               "employer": "Al Example Trading", "city": "Al Wakrah"}
     values.update(overrides)
     return ReportDraft(**values)
-
-
-@pytest.mark.parametrize(("field", "value"), [
-    ("name", "Ministry of Interior, Immigration Department"),
-    ("name", "General Directorate of Passports and Immigration"),
-    ("name", "Royal Oman Police"),
-    ("name", "الإدارة العامة للجوازات"),
-    ("webhook_url", "https://border-force.example.gov/intake"),
-    ("kind", "law_enforcement"),
-])
-def test_enforcement_bodies_are_refused_with_a_clear_error(tmp_path, partner_keys, field, value):
-    path = _registry(tmp_path, partner_keys, **{field: value})
-    with pytest.raises(PartnerRegistryError, match="enforcement|kind must be"):
-        load_partners(path)
-
-
-def test_real_registry_loads(tmp_path, partner_keys):
-    partners = load_partners(_registry(tmp_path, partner_keys))
-    assert [p.id for p in partners] == ["helpline-qa"]
-    assert load_partners(Path(__file__).parent.parent / "content" / "partners.yml") is not None
 
 
 def test_report_is_stored_sealed_and_only_the_partner_can_read_it(tmp_path, partner_keys,
@@ -169,6 +170,100 @@ def test_wrong_codes_are_rate_limited(tmp_path, partner_keys, db_url):
         assert check_status(session, code, "guesser", now=5000 + 3601).found
 
 
+def _wrong_rest(code: str) -> str:
+    """The code with its first group right and the rest wrong."""
+    return code[:5] + ("0000-0000" if code[5:] != "0000-0000" else "1111-1111")
+
+
+def test_the_lookup_is_an_hmac_and_the_first_group_is_nowhere(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        submission = submit(session, _draft(), partners, TODAY)
+    group = submission.code.split("-")[0]
+    expected = hmac.new(receipt_lookup_key(), group.encode(), hashlib.sha256).hexdigest()
+    with session_scope(db_url) as session:
+        assert session.get(Report, submission.report_id).lookup == expected
+    assert group.encode() not in (tmp_path / "reports.db").read_bytes()
+
+
+def test_a_missing_lookup_costs_the_same_argon2_work(tmp_path, partner_keys, db_url,
+                                                      monkeypatch):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        code = submit(session, _draft(), partners, TODAY).code
+    verified: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        """The real Argon2 hasher, noting the parameters of each hash it verifies."""
+
+        def verify(self, code_hash, typed):
+            verified.append(code_hash.split("$")[3])  # m=...,t=...,p=...
+            return super().verify(code_hash, typed)
+
+    monkeypatch.setattr(crypto, "_HASHER", CountingHasher())
+    with session_scope(db_url) as session:
+        assert not check_status(session, "ZZZZ-0000-0000", "c1", now=10.0).found
+        assert not check_status(session, _wrong_rest(code), "c2", now=10.0).found
+    assert verified == [verified[0], verified[0]] and verified[0].startswith("m=")
+
+
+def test_a_report_is_locked_after_wrong_codes_from_any_sender_then_opens(
+        tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        code = submit(session, _draft(), partners, TODAY).code
+    for sender in range(REPORT_LOCK_FAILURES):
+        with session_scope(db_url) as session:
+            assert not check_status(session, _wrong_rest(code), f"new-sender-{sender}",
+                                    now=100.0).found
+    with session_scope(db_url) as session:
+        locked = check_status(session, code, "the-reporter", now=101.0)
+        assert (locked.found, locked.rate_limited) == (False, True)
+        # Other reports are not locked, and the lock ends.
+        assert not check_status(session, "ZZZZ-0000-0000", "other", now=101.0).rate_limited
+        assert check_status(session, code, "the-reporter", now=100.0 + 901).found
+
+
+def test_a_global_limit_stops_guessing_from_many_senders(tmp_path, partner_keys, db_url,
+                                                        monkeypatch):
+    monkeypatch.setattr(service, "GLOBAL_MAX_FAILURES", 3)
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        code = submit(session, _draft(), partners, TODAY).code
+    for sender in range(3):
+        with session_scope(db_url) as session:
+            assert not check_status(session, f"ZZZ{sender}-0000-0000", f"bot-{sender}",
+                                    now=100.0).rate_limited
+    with session_scope(db_url) as session:
+        assert check_status(session, code, "anyone", now=101.0).rate_limited
+        assert check_status(session, code, "anyone", now=100.0 + 601).found
+
+
+def test_attempt_rows_name_nobody_and_expire(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        submit(session, _draft(), partners, TODAY)
+        check_status(session, "ZZZZ-0000-0000", "conversation-pseudonym", now=100.0)
+        keys = session.execute(select(CodeAttempt.key)).scalars().all()
+        unkeyed = hashlib.blake2b(b"conversation-pseudonym", digest_size=16).hexdigest()
+        assert len(keys) == 3 and unkeyed not in keys
+        assert all(len(key) == 64 and "conversation" not in key for key in keys)
+        check_status(session, "ZZZZ-0000-0000", "someone-else", now=100.0 + 3601)
+        assert session.execute(select(func.count(CodeAttempt.key))).scalar() == 3
+
+
+def test_row_ids_are_random_not_numbered(tmp_path, partner_keys, db_url):
+    partners = load_partners(_registry(tmp_path, partner_keys))
+    with session_scope(db_url) as session:
+        first = submit(session, _draft(), partners, TODAY)
+        submit(session, _draft(), partners, TODAY)
+        assert add_reply(session, first.report_id, "helpline-qa", "We can help.", TODAY)
+    with session_scope(db_url) as session:
+        ids = session.execute(select(OutboxItem.id)).scalars().all()
+        ids += session.execute(select(Reply.id)).scalars().all()
+    assert len(ids) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
+
+
 def test_expiry_deletes_everything_belonging_to_a_report(tmp_path, partner_keys, db_url):
     partners = load_partners(_registry(tmp_path, partner_keys))
     with session_scope(db_url) as session:
@@ -229,35 +324,25 @@ def test_partner_tool_reads_the_keygen_file_and_signs_replies_the_bot_accepts(tm
 
 
 def _with_consulate(tmp_path: Path, partner_keys, consulate_keys, **overrides) -> Path:
-    path = _registry(tmp_path, partner_keys)
-    registry = yaml.safe_load(path.read_text(encoding="utf-8"))
+    encryption, signing = partner_keys
+    partner = {"id": "helpline-qa", "name": "Migrant Workers Helpline", "kind": "ngo",
+               "countries": ["QA", "AE"], "categories": ["*"], "languages": ["en", "ne"],
+               "public_key": encryption.public_key, "verify_key": signing.public_key,
+               "webhook_url": "https://partner.example.org/reports"}
     consulate = {"id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
                  "nationality": "NP", "countries": ["QA"],
                  "public_key": consulate_keys[0].public_key,
                  "webhook_url": "https://np-embassy.example.org/summaries"}
     consulate.update(overrides)
-    registry["consulates"] = [consulate]
-    path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize(("field", "value", "error"), [
-    ("name", "Department of Immigration, Doha office", "enforcement"),
-    ("webhook_url", "https://police.example.gov/tips", "enforcement"),
-    ("kind", "ngo", "kind must be one of consulate, embassy"),
-    ("nationality", None, "'nationality' must be the ISO code"),
-])
-def test_consulates_are_checked_like_partners(tmp_path, partner_keys, field, value, error):
-    path = _with_consulate(tmp_path, partner_keys, crypto.new_partner_keys(), **{field: value})
-    with pytest.raises(PartnerRegistryError, match=error):
-        load_consulates(path)
+    return write_registry(tmp_path / "partners.yml", make_maintainer(tmp_path), [partner],
+                          [consulate])
 
 
 def test_consented_summary_goes_sealed_to_the_consulate_without_the_account(
         tmp_path, partner_keys, db_url):
     consulate_keys = crypto.new_partner_keys()
     path = _with_consulate(tmp_path, partner_keys, consulate_keys)
-    partners, consulates = load_partners(path), load_consulates(path)
+    partners, consulates = _load(path).partners, _load(path).consulates
     assert [c.id for c in consulates] == ["np-embassy-doha"] and len(partners) == 1
     draft = _draft(consent_consulate=True, nationality="NP", contact="+97455123456")
     with session_scope(db_url) as session:

@@ -3,7 +3,9 @@
 - A report body is sealed (``SealedBox``) to the receiving partner's public key:
   a copy of our database alone reveals nothing.
 - A receipt code ``XXXX-XXXX-XXXX`` is shown once. Its first group finds the
-  report; the whole code is stored only as an Argon2id hash.
+  report, through an HMAC with a deployment key (so the database alone tells no
+  group); the whole code is stored only as an Argon2id hash. A lookup that finds
+  nothing verifies a dummy hash, so that it takes as long as one that does.
 - Each report gets a key pair for the reporter. Partner replies are sealed to its
   public key; its private key is stored encrypted with a key derived (Argon2id)
   from the receipt code, so only the code's holder can read replies.
@@ -13,8 +15,11 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
@@ -69,17 +74,28 @@ def normalise_code(text: str) -> str | None:
                     for i in range(0, len(cleaned), GROUP_LENGTH))
 
 
-def lookup_key(code: str) -> str:
-    return code.split("-", 1)[0]
+def lookup_key(code: str, secret: bytes) -> str:
+    """The stored form of the code's first group: HMAC-SHA256 with the deployment's
+    ``receipt-lookup.key``, hex."""
+    group = code.split("-", 1)[0]
+    return hmac.new(secret, group.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def hash_code(code: str) -> str:
     return _HASHER.hash(code)
 
 
-def verify_code(code_hash: str, code: str) -> bool:
+@cache
+def _dummy_hash() -> str:
+    """An Argon2id hash of no code, with the same parameters as real ones."""
+    return _HASHER.hash(secrets.token_hex(16))
+
+
+def verify_code(code_hash: str | None, code: str) -> bool:
+    """Whether ``code`` matches ``code_hash``; with no hash (no report has this lookup),
+    the same Argon2 work against a dummy, and False."""
     try:
-        return _HASHER.verify(code_hash, code)
+        return _HASHER.verify(code_hash or _dummy_hash(), code) and code_hash is not None
     except (VerifyMismatchError, VerificationError):
         return False
 

@@ -1,14 +1,16 @@
 """The reports database (SQLAlchemy; SQLite by default, PostgreSQL in production).
 
 No column holds a channel id, a pseudonym, or anything readable about the report:
-bodies and replies are sealed, the receipt code is an Argon2 hash, and dates are
-kept to the day so that a report cannot be matched to a conversation by time.
+bodies and replies are sealed, the receipt code is an HMAC and an Argon2 hash, ids
+are random (rows are not numbered in the order reports came), and dates are kept to
+the day so that a report cannot be matched to a conversation by time.
 The schema is managed by Alembic (``migrations/``); :func:`connect` upgrades it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
@@ -34,14 +36,20 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_URL = f"sqlite:///{ROOT / 'reports.db'}"
 Base = declarative_base()
 REPORT_DELIVERY = "report"
+
+
+def new_id() -> str:
+    """A random row id: it tells nothing about when or in which order a row came."""
+    return secrets.token_hex(16)
+
 SUMMARY_DELIVERY = "consulate_summary"
 
 
 class Report(Base):
     __tablename__ = "reports"
 
-    id = Column(String(32), primary_key=True)  # random, not derived from anything
-    lookup = Column(String(8), unique=True, nullable=False)  # first group of the code
+    id = Column(String(32), primary_key=True, default=new_id)
+    lookup = Column(String(64), unique=True, nullable=False)  # HMAC of the code's first group
     code_hash = Column(Text, nullable=False)  # Argon2id of the whole code
     partner_id = Column(String(100), nullable=False)
     destination = Column(String(2))
@@ -61,7 +69,7 @@ class Report(Base):
 class Reply(Base):
     __tablename__ = "replies"
 
-    id = Column(Integer, primary_key=True)
+    id = Column(String(32), primary_key=True, default=new_id)
     report_id = Column(String(32), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
     sealed_text = Column(LargeBinary, nullable=False)  # sealed to the reporter's key
     created_on = Column(Date, nullable=False)
@@ -72,7 +80,7 @@ class OutboxItem(Base):
 
     __tablename__ = "outbox"
 
-    id = Column(Integer, primary_key=True)
+    id = Column(String(32), primary_key=True, default=new_id)
     report_id = Column(String(32), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
     partner_id = Column(String(100), nullable=False)
     kind = Column(String(20), nullable=False, default=REPORT_DELIVERY)
@@ -84,11 +92,12 @@ class OutboxItem(Base):
 
 
 class CodeAttempt(Base):
-    """Failed receipt-code attempts per conversation, for rate limiting."""
+    """Failed receipt-code attempts in a window, per conversation, per report and in all,
+    for rate limiting; deleted when the window ends."""
 
     __tablename__ = "code_attempts"
 
-    key = Column(String(64), primary_key=True)  # a hash of the conversation pseudonym
+    key = Column(String(64), primary_key=True)  # HMAC of the scope, with a deployment key
     window_start = Column(Integer, nullable=False)
     failures = Column(Integer, nullable=False, default=0)
 
@@ -104,11 +113,15 @@ def upgrade(url: str) -> None:
     command.upgrade(config, "head")
 
 
-def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine) -> None:
+    """On SQLite: foreign keys, for cascading deletes, and ``secure_delete``, so that a
+    deleted row is overwritten with zeros instead of lingering in a free page (with
+    ``auto_vacuum=FULL``, set by migration 0003, the file then shrinks)."""
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _on_connect(connection, _record) -> None:
             connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA secure_delete=ON")
 
 
 def connect(url: str | None = None) -> sessionmaker:
@@ -120,7 +133,7 @@ def connect(url: str | None = None) -> sessionmaker:
 def _connect(url: str) -> sessionmaker:
     upgrade(url)
     engine = create_engine(url, future=True)
-    _enable_sqlite_foreign_keys(engine)
+    _configure_sqlite(engine)
     return sessionmaker(engine, future=True, expire_on_commit=False)
 
 

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.privacy import receipt_lookup_key
 from bot.reports import crypto
 from bot.reports.db import SUMMARY_DELIVERY, CodeAttempt, OutboxItem, Reply, Report
 from bot.reports.partners import Partner, route, route_consulate
 
 RETENTION_DAYS = 180
+# Wrong receipt codes: at most this many per conversation an hour; a report whose code's
+# first group was given this many times with a wrong rest is locked for a quarter of an
+# hour, whoever sends (so a guesser changing numbers gains nothing, and since the group
+# is part of the secret, nobody can lock out a report they do not know); and above the
+# global number everyone waits, so that guessing at scale stays hopeless.
 MAX_FAILED_ATTEMPTS = 5
 ATTEMPT_WINDOW_SECONDS = 3600
+REPORT_LOCK_FAILURES = 5
+REPORT_LOCK_SECONDS = 900
+GLOBAL_MAX_FAILURES = 200
+GLOBAL_WINDOW_SECONDS = 600
 # Answers that make a report urgent for the partner (ILO forced-labour indicators).
 SEVERE_CATEGORIES = {"passport_kept": "document_retention", "confinement": "confinement",
                      "violence_or_threats": "violence", "sexual_abuse": "sexual_abuse"}
@@ -74,14 +85,15 @@ def submit(session: Session, draft: ReportDraft, partners: list[Partner],
 
     Returns None when no registered partner covers it: then nothing is stored.
     """
-    partner = route(partners, draft.destination, draft.categories)
+    partner = route(partners, draft.destination, draft.categories, draft.language)
     if partner is None:
         return None
-    code = _unused_code(session)
+    secret = receipt_lookup_key()
+    code = _unused_code(session, secret)
     keys = crypto.new_reporter_keys(code)
     body = json.dumps(asdict(draft), ensure_ascii=False).encode("utf-8")
     report = Report(
-        id=secrets.token_hex(16), lookup=crypto.lookup_key(code),
+        id=secrets.token_hex(16), lookup=crypto.lookup_key(code, secret),
         code_hash=crypto.hash_code(code), partner_id=partner.id,
         destination=draft.destination, categories=",".join(sorted(draft.categories)),
         severity=",".join(draft.severity()), status="received",
@@ -104,11 +116,11 @@ def submit(session: Session, draft: ReportDraft, partners: list[Partner],
     return Submission(code, report.id, partner, consulate)
 
 
-def _unused_code(session: Session) -> str:
+def _unused_code(session: Session, secret: bytes) -> str:
     while True:
         code = crypto.new_receipt_code()
         taken = session.execute(select(Report.id).where(
-            Report.lookup == crypto.lookup_key(code))).first()
+            Report.lookup == crypto.lookup_key(code, secret))).first()
         if not taken:
             return code
 
@@ -123,34 +135,58 @@ class StatusResult:
 
 def check_status(session: Session, typed_code: str, conversation: str,
                  now: float | None = None) -> StatusResult:
-    """The status and replies of the report with this code. A wrong code reveals nothing,
-    and after too many wrong codes the conversation must wait."""
+    """The status and replies of the report with this code.
+
+    A wrong code reveals nothing, and costs the same Argon2 work whether or not a
+    report has its first group. Too many wrong codes make the conversation, the
+    report, or everyone wait (see :data:`MAX_FAILED_ATTEMPTS`).
+    """
     now = now or time.time()
-    attempt = _attempts(session, conversation, now)
-    if attempt.failures >= MAX_FAILED_ATTEMPTS:
-        return StatusResult(found=False, rate_limited=True)
-    code = crypto.normalise_code(typed_code)
+    secret = receipt_lookup_key()
+    _forget_old_attempts(session, now)
+    code = crypto.normalise_code(typed_code) or ""
+    lookup = crypto.lookup_key(code, secret) if code else ""
+    limits = [_attempts(session, secret, f"conversation:{conversation}", now,
+                        ATTEMPT_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS),
+              _attempts(session, secret, "everyone", now, GLOBAL_WINDOW_SECONDS,
+                        GLOBAL_MAX_FAILURES)]
+    if lookup:
+        limits.append(_attempts(session, secret, f"report:{lookup}", now,
+                                REPORT_LOCK_SECONDS, REPORT_LOCK_FAILURES))
     report = None
-    if code:
+    if lookup:
         report = session.execute(select(Report).where(
-            Report.lookup == crypto.lookup_key(code))).scalar_one_or_none()
-    if report is None or not crypto.verify_code(report.code_hash, code):
-        attempt.failures += 1
+            Report.lookup == lookup)).scalar_one_or_none()
+    matched = crypto.verify_code(report.code_hash if report else None, code)
+    if any(attempt.failures >= limit for attempt, limit in limits):
+        return StatusResult(found=False, rate_limited=True)
+    if report is None or not matched:
+        for attempt, _limit in limits:
+            attempt.failures += 1
         return StatusResult(found=False)
     replies = crypto.open_replies(code, report.reporter_locked_key, report.reporter_salt,
                                   [reply.sealed_text for reply in report.replies])
     return StatusResult(found=True, status=report.status, replies=replies)
 
 
-def _attempts(session: Session, conversation: str, now: float) -> CodeAttempt:
-    key = hashlib.blake2b(conversation.encode(), digest_size=16).hexdigest()
+def _attempts(session: Session, secret: bytes, scope: str, now: float, window: int,
+              limit: int) -> tuple[CodeAttempt, int]:
+    """The failure count of ``scope`` in its current window, keyed with the deployment's
+    secret so that a row names no conversation and no report."""
+    key = hmac.new(secret, f"attempts:{scope}".encode(), hashlib.sha256).hexdigest()
     attempt = session.get(CodeAttempt, key)
     if attempt is None:
         attempt = CodeAttempt(key=key, window_start=int(now), failures=0)
         session.add(attempt)
-    elif now - attempt.window_start > ATTEMPT_WINDOW_SECONDS:
+    elif now - attempt.window_start > window:
         attempt.window_start, attempt.failures = int(now), 0
-    return attempt
+    return attempt, limit
+
+
+def _forget_old_attempts(session: Session, now: float) -> None:
+    """Delete every count whose longest window has ended: nothing is kept longer."""
+    longest = max(ATTEMPT_WINDOW_SECONDS, REPORT_LOCK_SECONDS, GLOBAL_WINDOW_SECONDS)
+    session.execute(delete(CodeAttempt).where(CodeAttempt.window_start < int(now) - longest))
 
 
 def add_reply(session: Session, report_id: str, partner_id: str, text: str,

@@ -5,19 +5,35 @@ one stores the same events with the text and the channel metadata removed:
 dialogue needs neither after the turn, and the current turn's text still
 reaches the actions from memory.
 
+No entity is stored either: a menu choice such as ``category:sexual_abuse`` says
+as much as the text. The current turn's entities reach the actions from memory,
+and nothing reads a past turn's (the rules of the RulePolicy name no entity).
+
 The answers of a report in progress (:data:`REDACTED_SLOTS`) must survive from
 one turn to the next, so they are stored sealed with a key kept in ``secrets/``,
 and deleted from the store as soon as the report is sent or cancelled. "Forget
-me" deletes every event of the conversation.
+me" deletes every event of the conversation, and a conversation idle for
+``BOT_TRACKER_IDLE_DAYS`` (30) is deleted whole. On SQLite, ``secure_delete``
+overwrites what is deleted.
+
+Event timestamps are kept as they are, not cut to the day: Rasa needs them. The
+store finds the latest session by ``timestamp >= `` its ``SessionStarted`` (and
+counts those rows to know which events are new), and the processor starts a new
+session when the last user message is older than ``session_expiration_time``
+(60 minutes in domain.yml). Reports are dated to the day, and idle trackers go.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from nacl.secret import SecretBox
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
@@ -27,13 +43,27 @@ from bot.privacy import load_or_create_key, secrets_dir
 from bot.reports import REPORT_SLOTS
 from bot.reports.crypto import b64, unb64
 
-REDACTED_SLOTS: frozenset[str] = frozenset(REPORT_SLOTS) | {"receipt_code"}
+REDACTED_SLOTS: frozenset[str] = frozenset(REPORT_SLOTS)
+# Needed only within the turn it is typed in (the status check runs at once), so it is
+# never written, not even sealed: a stored code would link a report to its conversation.
+UNSTORED_SLOTS: frozenset[str] = frozenset({"receipt_code"})
 # Set by the forget action: the conversation's stored events are all deleted.
 FORGET_SLOT = "forget"
 _KEPT_PARSE_KEYS = ("intent",)
-# Menu choices are safe to keep; a receipt code is a secret, like the report's answers.
-STORED_ENTITIES = frozenset({"choice"})
 _SEALED = "sealed"
+DEFAULT_IDLE_DAYS = 30
+EXPIRY_INTERVAL_SECONDS = 3600
+
+log = logging.getLogger(__name__)
+
+
+def idle_days() -> int:
+    """``BOT_TRACKER_IDLE_DAYS``: after how many days without a message a conversation goes."""
+    raw = os.environ.get("BOT_TRACKER_IDLE_DAYS") or str(DEFAULT_IDLE_DAYS)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"BOT_TRACKER_IDLE_DAYS must be a whole number of days, at least 1, "
+                         f"not {raw!r}")
+    return int(raw)
 
 
 @cache
@@ -42,21 +72,22 @@ def _slot_box() -> SecretBox:
 
 
 def redact(event: Event) -> Event:
-    """A copy of ``event`` fit to store: no text, no metadata, personal slots sealed."""
+    """A copy of ``event`` fit to store: no text, entities or metadata; personal slots
+    sealed."""
     if isinstance(event, UserUttered):
         parse_data: dict[str, Any] = {key: event.parse_data.get(key)
                                       for key in _KEPT_PARSE_KEYS if key in event.parse_data}
         language = (event.parse_data.get("language") or {}).get("language")
         if language:
             parse_data["language"] = {"language": language}
-        entities = [entity for entity in event.entities
-                    if entity.get("entity") in STORED_ENTITIES]
-        parse_data["entities"] = entities
-        return UserUttered(text=None, intent=event.intent, entities=entities,
+        parse_data["entities"] = []
+        return UserUttered(text=None, intent=event.intent, entities=[],
                            parse_data=parse_data, timestamp=event.timestamp,
                            input_channel=event.input_channel)
     if isinstance(event, BotUttered):
         return BotUttered(text=None, data={}, metadata={}, timestamp=event.timestamp)
+    if isinstance(event, SlotSet) and event.key in UNSTORED_SLOTS:
+        return SlotSet(event.key, None, timestamp=event.timestamp)
     if isinstance(event, SlotSet) and event.key in REDACTED_SLOTS and event.value is not None:
         sealed = _slot_box().encrypt(json.dumps(event.value).encode("utf-8"))
         return SlotSet(event.key, {_SEALED: b64(bytes(sealed))}, timestamp=event.timestamp)
@@ -72,6 +103,14 @@ def unseal_slot(value: Any) -> Any:
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` (SQLite by default, PostgreSQL in production) that redacts."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # File databases are not pooled (NullPool): every session connects anew.
+            sa.event.listen(self.engine, "connect", _secure_delete)
+        self._idle_days = idle_days()  # a wrong setting fails at start, not an hour later
+        self._next_expiry = 0.0
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         if _this_turn_sets(tracker, lambda e: e.key == FORGET_SLOT and bool(e.value)):
             self._delete(tracker.sender_id, lambda row: True)
@@ -82,6 +121,42 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             # The report was sent or cancelled (an answer cleared to be asked again
             # leaves the others in place): its sealed answers go too.
             self._delete(tracker.sender_id, _is_sealed_slot_row)
+        self._expire_hourly()
+
+    def _expire_hourly(self) -> None:
+        """Delete idle conversations at most once an hour, from :meth:`save`.
+
+        Only the Rasa server holds this store, and it saves at every message, so no
+        scheduler or cron job is needed; the cost is that a bot nobody writes to keeps
+        its idle conversations until the next message comes. It runs after this
+        tracker's own events are stored, so this conversation is never the idle one.
+        Another conversation, loaded but not yet saved when its old events go, is
+        stored again whole by its save, as a new one would be.
+        """
+        now = time.time()
+        if now >= self._next_expiry:
+            self._next_expiry = now + EXPIRY_INTERVAL_SECONDS
+            self.delete_idle(now)
+
+    def delete_idle(self, now: float) -> int:
+        """Delete every event, sealed answers included, of each conversation whose latest
+        event is more than :func:`idle_days` before ``now`` (unix seconds); return how
+        many conversations went."""
+        cutoff = now - self._idle_days * 86400
+        with self.session_scope() as session:
+            idle = (session.query(self.SQLEvent.sender_id)
+                    .group_by(self.SQLEvent.sender_id)
+                    .having(sa.func.max(self.SQLEvent.timestamp) < cutoff)
+                    .subquery())
+            conversations = session.query(sa.func.count()).select_from(idle).scalar()
+            session.query(self.SQLEvent).filter(
+                self.SQLEvent.sender_id.in_(sa.select(idle.c.sender_id))
+            ).delete(synchronize_session=False)
+            session.commit()
+        if conversations:
+            log.info("deleted %d conversations idle for more than %d days",
+                     conversations, self._idle_days)
+        return conversations
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
                         ) -> DialogueStateTracker | None:
@@ -105,6 +180,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 if which(row):
                     session.delete(row)
             session.commit()
+
+
+def _secure_delete(connection: Any, _record: Any) -> None:
+    """SQLite overwrites deleted rows with zeros: "forget me" and expiry leave no
+    pseudonym or sealed answer in a free page."""
+    connection.execute("PRAGMA secure_delete=ON")
 
 
 def _is_sealed_slot_row(row: Any) -> bool:
