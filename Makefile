@@ -69,19 +69,19 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 train: $(MODEL)
 
 actions: install catalogs
-	$(RASA) run actions --actions actions --port $(ACTIONS_PORT)
+	$(PY) -m bot action-server --port $(ACTIONS_PORT)
 
 # Rasa's dependencies print pages of deprecation warnings that mean nothing to a user.
 chat run telegram: export PYTHONWARNINGS := ignore
 
 chat: install catalogs train
-	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
+	@$(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	  $(PY) -m bot wait-for http://127.0.0.1:$(ACTIONS_PORT)/health --timeout 120 && \
 	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
 run: install catalogs train
-	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
+	@$(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	  $(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml --port 5005
 
@@ -95,7 +95,7 @@ endif
 
 telegram: install catalogs train
 	@export BOT_TELEGRAM_SECRET="$${BOT_TELEGRAM_SECRET:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))')}"; \
-	  $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
+	  $(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
 	  actions=$$!; \
 	  $(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml \
 	    --port 5005 >.rasa-server.log 2>&1 & \

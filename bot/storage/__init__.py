@@ -1,1 +1,10 @@
-"""Where the bot keeps state: Rasa's tracker store, without message text."""
+"""Where the bot keeps state: Rasa's tracker store, without message text.
+
+Every Rasa server of ours loads this package (endpoints.yml names our tracker store)
+after Rasa has configured logging, and before it serves a message: the place to make
+the server's logs safe, once, whichever channels it runs.
+"""
+
+from bot.log_privacy import guard_server_logs
+
+guard_server_logs()
