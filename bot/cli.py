@@ -3,7 +3,8 @@
     content check | stats | preview     for caseworkers editing content/
     i18n update | compile | check       for translators' gettext catalogs
     eval-nlu                            intent accuracy per language on a labelled set
-    partner keygen | open | reply       a partner's keys; read a delivered report; answer it
+    partner keygen | open | reply       a partner's keys; check and read a delivery; answer it
+    partner verify-key                  the key partners check deliveries with
     partner check | vet | maintainer-keygen   maintainers: check the registry, vet an entry
     reports deliver                     report delivery and expiry
     action-server                       the custom actions, on 127.0.0.1, failing silently
@@ -70,9 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     keygen = partner_commands.add_parser("keygen", help="make a partner's key pairs")
     keygen.add_argument("--id", required=True, help="the partner's id in partners.yml")
     keygen.add_argument("--out", type=Path, help="where to write the private keys")
-    open_ = partner_commands.add_parser("open", help="decrypt a report your webhook received")
+    open_ = partner_commands.add_parser(
+        "open", help="check the bot's signature on a delivery your webhook received, and "
+                     "decrypt it")
     open_.add_argument("delivery", type=Path, help="the JSON body the bot POSTed to you")
     open_.add_argument("--keys", type=Path, required=True, help="your file from keygen")
+    open_.add_argument("--signature", required=True,
+                       help="the delivery's X-Report-Signature header")
+    open_.add_argument("--bot-key", required=True,
+                       help="the bot's verify key, as `partner verify-key` printed it")
+    partner_commands.add_parser("verify-key", help="print the key partners check the bot's "
+                                                   "deliveries with")
     reply = partner_commands.add_parser("reply", help="answer a report; the reporter reads "
                                                       "it with their receipt code")
     reply.add_argument("--keys", type=Path, required=True, help="your file from keygen")
@@ -136,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         ("wait-for", None): _wait_for,
         ("bench", None): _bench, ("partner", "keygen"): _partner_keygen,
         ("partner", "open"): _partner_open, ("partner", "reply"): _partner_reply,
-        ("partner", "check"): _partner_check, ("partner", "vet"): _partner_vet,
+        ("partner", "verify-key"): _partner_verify_key, ("partner", "check"): _partner_check,
+        ("partner", "vet"): _partner_vet,
         ("partner", "maintainer-keygen"): _maintainer_keygen,
         ("reports", "deliver"): _reports_deliver, ("action-server", None): _action_server,
         ("telegram-poll", None): _telegram_poll,
@@ -300,11 +310,18 @@ def _partner_keygen(args: argparse.Namespace) -> int:
 def _partner_open(args: argparse.Namespace) -> int:
     import json
 
-    from bot.reports.partner_tools import PartnerToolError, open_delivery, read_key_file
+    from bot.reports.partner_tools import (
+        PartnerToolError,
+        open_delivery,
+        read_key_file,
+        verify_delivery,
+    )
 
     try:
         keys = read_key_file(args.keys)
-        opened = open_delivery(args.delivery.read_bytes(), keys["decryption_key"])
+        delivery = args.delivery.read_bytes()
+        verify_delivery(delivery, args.signature, args.bot_key)
+        opened = open_delivery(delivery, keys["decryption_key"])
     except (PartnerToolError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -323,6 +340,16 @@ def _partner_reply(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"reply {status}")
+    return 0
+
+
+def _partner_verify_key(args: argparse.Namespace) -> int:
+    from nacl.signing import SigningKey
+
+    from bot.reports.crypto import b64
+    from bot.reports.runtime import signing_key
+
+    print(b64(bytes(SigningKey(signing_key()).verify_key)))
     return 0
 
 

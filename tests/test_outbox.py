@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -142,7 +141,7 @@ def test_a_malformed_url_is_a_failed_attempt_and_only_its_error_class_is_logged(
 
 
 @pytest.fixture
-def bot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def bot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The database (its URL is returned), registry, trust file and secrets that
     ``run_outbox_once`` finds through the environment, as in the running bot."""
     url = f"sqlite:///{tmp_path / 'bot-reports.db'}"
@@ -150,9 +149,7 @@ def bot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("BOT_PARTNERS_FILE", str(tmp_path / "partners.yml"))
     monkeypatch.setenv("BOT_TRUST_FILE", str(tmp_path / "maintainers.yml"))
     monkeypatch.setenv("BOT_SECRETS_DIR", str(tmp_path / "secrets"))
-    runtime.signing_key.cache_clear()
-    yield url
-    runtime.signing_key.cache_clear()
+    return url
 
 
 def _register(partners: list[Partner], vetted: bool = True) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.privacy import receipt_lookup_key
 from bot.reports import crypto, service
-from bot.reports.db import CodeAttempt, OutboxItem, Reply, Report, session_scope
+from bot.reports.db import CodeAttempt, OutboxItem, Reply, ReplyNonce, Report, session_scope
 from bot.reports.outbox import SIGNATURE_HEADER, deliver_due
 from bot.reports.partner_tools import PartnerToolError, open_delivery, read_key_file, signed_reply
 from bot.reports.partners import Registry, load_registry
@@ -29,6 +29,7 @@ from bot.reports.service import (
     add_reply,
     check_status,
     expire,
+    fresh_reply,
     submit,
 )
 from bot.reports.vetting import load_maintainers
@@ -262,6 +263,18 @@ def test_row_ids_are_random_not_numbered(tmp_path, partner_keys, db_url):
         ids = session.execute(select(OutboxItem.id)).scalars().all()
         ids += session.execute(select(Reply.id)).scalars().all()
     assert len(ids) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
+
+
+def test_a_signed_reply_is_accepted_once_and_only_while_fresh(db_url):
+    with session_scope(db_url) as session:
+        assert fresh_reply(session, "helpline", "n1", sent_at=1000, now=1000.0)
+        assert not fresh_reply(session, "helpline", "n1", sent_at=1000, now=1001.0)  # replay
+        assert fresh_reply(session, "other-partner", "n1", sent_at=1000, now=1001.0)
+        assert not fresh_reply(session, "helpline", "n2", sent_at=1000, now=1000.0 + 601)
+        assert not fresh_reply(session, "helpline", "n3", sent_at=2000, now=1000.0)  # ahead
+        # Nonces are forgotten once no reply that old could be accepted anyway.
+        assert fresh_reply(session, "helpline", "n4", sent_at=5000, now=5000.0)
+        assert session.execute(select(func.count(ReplyNonce.key))).scalar() == 1
 
 
 def test_expiry_deletes_everything_belonging_to_a_report(tmp_path, partner_keys, db_url):

@@ -13,7 +13,7 @@ import pytest
 
 from bot.countries import country_name
 from bot.reports import crypto
-from bot.reports.partner_tools import open_delivery, send_reply, signed_reply
+from bot.reports.partner_tools import PartnerToolError, open_delivery, send_reply, signed_reply
 from bot.servers import MODEL, post_message, running_bot
 from tests.fake_partner import FakePartner, running_fake_partner
 from tests.support.registry import make_maintainer, write_registry
@@ -122,6 +122,8 @@ def test_report_made_delivered_answered_and_followed_up(setup, partner, language
     body, signature = signed_reply("gulf-helpline", delivered["payload"]["report_id"], answer,
                                    signing.private_key)
     assert send_reply(url, body, signature) == "stored"
+    with pytest.raises(PartnerToolError, match=r"\(409\): this reply was signed more than"):
+        send_reply(url, body, signature)  # a copy replayed is refused
 
     follower = f"+97455{uuid.uuid4().int % 10**6:06d}"  # following up from another phone
     _say(url, follower, FOLLOW_UP[language])
@@ -138,8 +140,8 @@ def test_a_partner_reply_with_a_bad_signature_is_refused(setup):
     import urllib.error
     import urllib.request
 
-    body = json.dumps({"partner_id": "gulf-helpline", "report_id": "x", "text": "hi"}).encode()
-    forged = crypto.sign(crypto.unb64(crypto.new_partner_keys()[1].private_key), body)
+    body, forged = signed_reply("gulf-helpline", "x", "hi",
+                                crypto.new_partner_keys()[1].private_key)
     request = urllib.request.Request(f"{url}/webhooks/partners/reply", data=body, headers={
         "Content-Type": "application/json", "X-Partner-Signature": forged})
     with pytest.raises(urllib.error.HTTPError) as error:

@@ -91,6 +91,16 @@ class OutboxItem(Base):
     delivered_on = Column(Date)
 
 
+class ReplyNonce(Base):
+    """Partner replies seen lately (:data:`bot.reports.service.REPLY_MAX_AGE_SECONDS`),
+    so that a copy of a signed reply cannot be stored twice."""
+
+    __tablename__ = "reply_nonces"
+
+    key = Column(String(64), primary_key=True)  # SHA-256 of the partner id and the nonce
+    seen_at = Column(Integer, nullable=False)  # unix seconds; the row goes after 10 minutes
+
+
 class CodeAttempt(Base):
     """Failed receipt-code attempts in a window, per conversation, per report and in all,
     for rate limiting; deleted when the window ends."""

@@ -9,6 +9,8 @@ that ``python -m bot partner keygen`` wrote, without writing any code.
 from __future__ import annotations
 
 import json
+import secrets
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -35,6 +37,14 @@ def read_key_file(path: Path) -> dict[str, str]:
     return keys
 
 
+def verify_delivery(delivery: bytes, signature: str, bot_verify_key: str) -> None:
+    """Check that the bot sent this delivery: ``signature`` is its ``X-Report-Signature``
+    header, ``bot_verify_key`` what ``python -m bot partner verify-key`` printed."""
+    if not crypto.verify_signature(bot_verify_key, delivery, signature):
+        raise PartnerToolError("the signature does not match the bot's key: this delivery "
+                               "may be forged or changed; do not act on it")
+
+
 def open_delivery(delivery: bytes, decryption_key: str) -> dict[str, Any]:
     """The routing fields of a delivered report plus its decrypted answers."""
     try:
@@ -51,11 +61,13 @@ def open_delivery(delivery: bytes, decryption_key: str) -> dict[str, Any]:
     return opened
 
 
-def signed_reply(partner_id: str, report_id: str, text: str,
-                 signing_key: str) -> tuple[bytes, str]:
-    """(body, signature) for ``POST /webhooks/partners/reply``."""
-    body = json.dumps({"partner_id": partner_id, "report_id": report_id, "text": text},
-                      ensure_ascii=False).encode("utf-8")
+def signed_reply(partner_id: str, report_id: str, text: str, signing_key: str,
+                 now: float | None = None) -> tuple[bytes, str]:
+    """(body, signature) for ``POST /webhooks/partners/reply``. The body carries the time
+    and a random nonce, so that the bot can refuse a copy replayed later."""
+    body = json.dumps({"partner_id": partner_id, "report_id": report_id, "text": text,
+                       "sent_at": int(time.time() if now is None else now),
+                       "nonce": secrets.token_hex(16)}, ensure_ascii=False).encode("utf-8")
     return body, crypto.sign(crypto.unb64(signing_key), body)
 
 

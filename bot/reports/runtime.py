@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import cache
 from pathlib import Path
 
 from bot.privacy import load_or_create_key, secrets_dir
@@ -85,7 +84,7 @@ def retention_days() -> int:
     return RETENTION_DAYS
 
 
-@cache
 def signing_key() -> bytes:
-    """Our Ed25519 seed for signing webhooks (created on first run, kept in secrets/)."""
+    """Our Ed25519 seed for signing webhooks (created on first run, kept in secrets/).
+    Read at each use (an outbox run), so it follows ``BOT_SECRETS_DIR``."""
     return load_or_create_key(secrets_dir() / "webhook-signing.key")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.privacy import receipt_lookup_key
 from bot.reports import crypto
-from bot.reports.db import SUMMARY_DELIVERY, CodeAttempt, OutboxItem, Reply, Report
+from bot.reports.db import SUMMARY_DELIVERY, CodeAttempt, OutboxItem, Reply, ReplyNonce, Report
 from bot.reports.partners import Partner, route, route_consulate
 
 RETENTION_DAYS = 180
@@ -30,6 +30,8 @@ REPORT_LOCK_FAILURES = 5
 REPORT_LOCK_SECONDS = 900
 GLOBAL_MAX_FAILURES = 200
 GLOBAL_WINDOW_SECONDS = 600
+# A partner's signed reply is accepted once, within ten minutes of when it was signed.
+REPLY_MAX_AGE_SECONDS = 600
 # Answers that make a report urgent for the partner (ILO forced-labour indicators).
 SEVERE_CATEGORIES = {"passport_kept": "document_retention", "confinement": "confinement",
                      "violence_or_threats": "violence", "sexual_abuse": "sexual_abuse"}
@@ -187,6 +189,23 @@ def _forget_old_attempts(session: Session, now: float) -> None:
     """Delete every count whose longest window has ended: nothing is kept longer."""
     longest = max(ATTEMPT_WINDOW_SECONDS, REPORT_LOCK_SECONDS, GLOBAL_WINDOW_SECONDS)
     session.execute(delete(CodeAttempt).where(CodeAttempt.window_start < int(now) - longest))
+
+
+def fresh_reply(session: Session, partner_id: str, nonce: str, sent_at: int,
+                now: float | None = None) -> bool:
+    """Whether a signed reply is new: signed less than ten minutes ago (or ahead by
+    as much, for clocks that differ), with a nonce not seen since. Records the nonce."""
+    now = time.time() if now is None else now
+    if abs(now - sent_at) > REPLY_MAX_AGE_SECONDS:
+        return False
+    session.execute(delete(ReplyNonce).where(
+        ReplyNonce.seen_at < int(now) - 2 * REPLY_MAX_AGE_SECONDS))
+    key = hashlib.sha256(f"{partner_id}\x00{nonce}".encode()).hexdigest()
+    if session.get(ReplyNonce, key) is not None:
+        return False
+    session.add(ReplyNonce(key=key, seen_at=int(now)))
+    session.flush()
+    return True
 
 
 def add_reply(session: Session, report_id: str, partner_id: str, text: str,
