@@ -46,6 +46,12 @@ from bot.reports.enforcement import (
     ("香港警務處", "警務"),
     ("สำนักงานตรวจคนเข้าเมือง", "ตรวจคนเข้าเมือง"),
     ("Kementerian Dalam Negeri", "dalam negeri"),
+    ("الهيئة الاتحادية للهوية والجنسية", "هوية والجنسية"),
+    ("Jabatan Sukarelawan Malaysia (RELA)", "jabatan sukarelawan"),
+    ("Polizia di Stato", "polizia"),
+    ("Главное управление по вопросам миграции МВД", "мвд"),
+    ("출입국·외국인정책본부", "출입국"),
+    ("Cục Quản lý xuất nhập cảnh", "xuất nhập cảnh"),
 ])
 def test_enforcement_names_are_found_through_disguises(text, term):
     assert enforcement_term(text) == term
@@ -62,7 +68,8 @@ def test_enforcement_names_are_found_through_disguises(text, term):
     "منظمة كفى عنف واستغلال", "تمكين للمساعدة القانونية وحقوق الإنسان",
     "Caritas Lebanon Migrants Center", "移民工人權益協會", "Asosasyon ng mga Kasambahay",
     "มูลนิธิเพื่อสิทธิมนุษยชนและการพัฒนา", "Red de Migración y Desarrollo",
-    "Legal Aid Centre Kathmandu", "Office of the Ombudsman",
+    "Legal Aid Centre Kathmandu", "Office of the Ombudsman", "Polish Migrants Forum",
+    "International Catholic Migration Commission", "Anti-Slavery International",
 ])
 def test_genuine_organisations_pass(name):
     assert enforcement_term(name) is None

@@ -46,6 +46,9 @@ LATIN_STEMS = (
     "brimob",
     # Tagalog
     "pulis", "imigrasyon", "adwana", "deportasyon",
+    # Portuguese, Italian, German, Turkish, Swahili, Vietnamese (other corridors' words)
+    "imigração", "imigracao", "polizia", "carabinieri", "questura", "polizei",
+    "bundespolizei", "ausländerbehörde", "auslanderbehorde", "emniyet", "uhamiaji",
 )
 # Latin-script phrases and short words, matched as whole words ("ice" is not "justice").
 LATIN_PHRASES = (
@@ -65,12 +68,17 @@ LATIN_PHRASES = (
     "servicio nacional de migración", "ministerio del interior", "police aux frontières",
     "garde frontière", "garde frontières", "centre de rétention", "ministère de l intérieur",
     "dalam negeri", "bea cukai", "penegak hukum", "penegakan hukum", "satpol pp",
-    "kawalan sempadan", "ikatan relawan rakyat", "bureau of immigration", "polis", "polisi",
+    "kawalan sempadan", "ikatan relawan rakyat", "jabatan sukarelawan", "bureau of immigration",
+    "polis", "polisi", "dirección nacional de migraciones", "direccion nacional de migraciones",
+    "dirección general de migraciones", "superintendencia nacional de migraciones",
+    "migración colombia", "foreigners regional registration", "göç idaresi", "goc idaresi",
+    "công an", "cong an", "xuất nhập cảnh", "xuat nhap canh", "federal authority for identity",
 )
 ACRONYMS = (
     "ice", "hsi", "cbp", "dhs", "uscis", "ero", "fbi", "ukvi", "ukba", "pdrm", "rmp", "kdn",
     "nbi", "cidg", "pnp", "gdrfa", "icp", "moi", "moha", "mha", "spf", "immd", "gdgs", "psd",
-    "bgb", "polri", "jawazat", "jawazath", "interpol", "europol", "frontex",
+    "bgb", "polri", "jawazat", "jawazath", "interpol", "europol", "frontex", "frro", "fia",
+    "npra",
 )
 # Other scripts, matched as substrings of the normalised text.
 SCRIPT_TERMS = (
@@ -78,7 +86,9 @@ SCRIPT_TERMS = (
     "شرطة", "جوازات", "وزارة الداخلية", "الأمن الداخلي", "الحدود", "الجمارك", "ترحيل",
     "إبعاد", "أمن العام", "أمن الدولة", "أمن الوطني", "مباحث", "شؤون الأجانب", "الإقامة",
     "إدارة الهجرة", "مديرية الهجرة", "دائرة الهجرة", "مصلحة الهجرة", "هيئة الهجرة",
-    "الهجرة والجوازات", "المخابرات", "الاحتجاز",
+    "الهجرة والجوازات", "المخابرات", "الاحتجاز", "هوية والجنسية", "شؤون الجنسية",
+    # Urdu
+    "پولیس", "امیگریشن", "ایف آئی اے",
     # Hindi, Nepali (Devanagari)
     "पुलिस", "प्रहरी", "आप्रवासन", "अप्रवासन", "आव्रजन", "अध्यागमन", "गृह मंत्रालय",
     "गृह मन्त्रालय", "सीमा सुरक्षा", "सीमा शुल्क", "भन्सार", "निर्वासन", "हिरासत", "प्रवर्तन",
@@ -93,6 +103,11 @@ SCRIPT_TERMS = (
     "警察", "警務", "警务", "警署", "警方", "公安", "入境", "移民局", "移民署", "移民廳",
     "移民厅", "海關", "海关", "邊境", "边境", "邊防", "边防", "保安局", "國安", "国安", "遣返",
     "遣送", "拘留", "羈留", "羁留", "懲教", "惩教",
+    # Japanese, Korean
+    "入国管理", "出入国", "경찰", "출입국",
+    # Russian, Khmer, Sinhala, Tamil
+    "полиц", "мвд", "миграционн", "пограничн", "នគរបាល", "អន្តោប្រវេសន៍", "පොලිස්", "ආගමන",
+    "காவல் துறை", "குடிவரவு",
 )
 # Arabic letters written with or without hamza, and final forms, searched alike.
 _ARABIC_FOLDS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
