@@ -341,6 +341,9 @@ class Conversation:
         if problem and not contacts:
             self.say(self._("I have no verified contact for your country. Your country's "
                             "embassy or consulate can help."))
+        elif problem and self.slots.get("origin") in (None, OTHER_COUNTRY):
+            # We named the destination's line; the worker's own country we do not know.
+            self.say(self._("Your country's embassy or consulate can help too."))
         shown = first + steps
         self._set(SHOWN_FACTS, [fact.id for fact in shown])
         self._set(MORE_FACTS, [fact.id for fact in rest] or None)

@@ -36,7 +36,8 @@ TABLE = [
      ["np_my_mou_employer_pays"]),
     ("id", "ask_wages", {"origin": "ID"},
      "Saya PRT di Hong Kong, berapa gaji minimum sekarang?",
-     ["hk_minimum_allowable_wage"]),
+     # Whom to call comes with the minimum: workers ask it when they are underpaid.
+     ["hk_minimum_allowable_wage", "hk_fdh_hotline", "id_kp2mi_call_centre"]),
     ("bn", "ask_passport", {"origin": "BD"},
      "সৌদি আরবে আমার মালিক পাসপোর্ট রেখে দিয়েছে, কী করব?",
      ["sa_domestic_keep_passport", "sa_hrsd_call_centre", "bd_probash_bandhu_call_centre"]),
