@@ -92,7 +92,8 @@ def test_json_objects_are_parsed_or_refused_with_a_reason():
     assert json_object(b"{}", max_bytes=2) == {}
     reasons = {}
     for raw, max_bytes in [(b"{not json", None), (b"\xff\xfe", None), (b"[]", None),
-                           (b'"hello"', None), (b"", None), (b"{ }", 2)]:
+                           (b'"hello"', None), (b"", None), (b"{ }", 2),
+                           (b"[" * 5000, None), (b'{"a":' * 5000, None)]:
         with pytest.raises(InvalidMessage) as error:
             json_object(raw, max_bytes)
         reasons[raw] = str(error.value)
@@ -103,6 +104,8 @@ def test_json_objects_are_parsed_or_refused_with_a_reason():
         b'"hello"': "the body must be a JSON object",
         b"": "the body must be a JSON object in UTF-8",
         b"{ }": "the body must be at most 2 bytes",
+        b"[" * 5000: "the body is nested too deeply",
+        b'{"a":' * 5000: "the body is nested too deeply",
     }
 
 

@@ -50,7 +50,7 @@ def servers(tmp_path_factory):
             "categories": ["*"], "languages": ["en"],
             "public_key": PARTNER_KEYS[0].public_key, "verify_key": PARTNER_KEYS[1].public_key,
             "webhook_url": f"{partner.url}/reports"}])
-        env = {"BOT_SMS_SECRET": SMS_SECRET, "BOT_TELEGRAM_TOKEN": TOKEN,
+        env = {"BOT_SMS_GENERIC_SECRET": SMS_SECRET, "BOT_TELEGRAM_TOKEN": TOKEN,
                "BOT_TELEGRAM_SECRET": TELEGRAM_SECRET, "BOT_TELEGRAM_API_URL": fake.api_url,
                "BOT_OUTBOX_INTERVAL": "0.5"}
         with running_bot(workdir, credentials=credentials, extra_env=env) as url:

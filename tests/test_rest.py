@@ -1,4 +1,4 @@
-"""The REST channel's body: sender, text and the one metadata key a client may set."""
+"""The REST channel's body: sender, text, the one metadata key a client may set, and its size."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.channels.base import InvalidMessage
+from bot.channels.base import MAX_BODY_BYTES, InvalidMessage
 from bot.channels.rest import parse_body
 
 
@@ -37,3 +37,13 @@ def test_malformed_bodies_are_refused_with_a_reason_and_no_content(raw, reason):
     with pytest.raises(InvalidMessage) as error:
         parse_body(raw)
     assert str(error.value) == reason
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_parsed():
+    at_cap = body(sender="u1", message="x" * 100).ljust(MAX_BODY_BYTES)
+    assert len(at_cap) == MAX_BODY_BYTES == 65536
+    assert parse_body(at_cap) == ("u1", "x" * 100, {})
+    for raw in (at_cap + b" ", b"{not json" * 2_500_000):  # 20 MB, and not even JSON
+        with pytest.raises(InvalidMessage) as error:
+            parse_body(raw)
+        assert str(error.value) == "the body must be at most 65536 bytes"

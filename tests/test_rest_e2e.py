@@ -124,11 +124,23 @@ def test_a_language_the_bot_does_not_speak_gets_the_language_menu(bot_url):
 @pytest.mark.parametrize("body", [
     b"{not json", b"[]", b'{"message": "hi"}', b'{"sender": "", "message": "hi"}',
     b'{"sender": "x", "message": 5}', b'{"sender": "x", "message": "hi", "metadata": 3}',
-    b"\xff\xfe\x00garbage",
+    b"\xff\xfe\x00garbage", b"[" * 5000,
 ])
 def test_malformed_rest_bodies_get_400_and_the_server_keeps_working(bot_url, body):
     status, _replies = send(bot_url, "", None, raw=body)
     assert status == 400
+    status, replies = send(bot_url, f"after-{uuid.uuid4().hex[:8]}", "hello")
+    assert status == 200 and replies
+
+
+def test_a_20_mb_body_is_refused_unparsed_and_the_server_keeps_working(bot_url):
+    request = urllib.request.Request(f"{bot_url}/webhooks/rest/webhook",
+                                     data=b"[" * 20_000_000,  # deep nesting, were it parsed
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)  # noqa: S310 - localhost
+    assert (refused.value.code, json.loads(refused.value.read())) == (
+        400, {"error": "the body must be at most 65536 bytes"})
     status, replies = send(bot_url, f"after-{uuid.uuid4().hex[:8]}", "hello")
     assert status == 200 and replies
 

@@ -1,8 +1,9 @@
-"""The SMS gateway adapters (Twilio, Africa's Talking, generic JSON, Kannel's URL) against
-the real bot, and what they refuse. Africa's Talking's API is faked on localhost."""
+"""The SMS gateway adapters (Twilio, Africa's Talking, generic JSON, Kannel's post-url)
+against the real bot, and what they refuse. Africa's Talking's API is faked on localhost."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.sms.channel import KANNEL_NO_QUERY, KANNEL_POST_ONLY
 from bot.channels.sms.encoding import segments
 from bot.channels.sms.gateways import twilio_signature
 from bot.render import SMS
@@ -22,7 +24,7 @@ from bot.servers import MODEL, free_port, running_bot
 
 pytestmark = pytest.mark.model
 
-SECRET = uuid.uuid4().hex
+KANNEL_SECRET, AFRICASTALKING_SECRET, GENERIC_SECRET = (uuid.uuid4().hex for _ in range(3))
 TWILIO_TOKEN = uuid.uuid4().hex
 HINT = "Reply MORE for the rest."
 PHONE = "+9779812345678"
@@ -80,7 +82,9 @@ def bot_url(workdir, africastalking):
                    "  default_region: NP\n"
                    "  africastalking_username: sandbox\n"
                    f"  africastalking_api_url: http://127.0.0.1:{africastalking.server_port}\n")
-    env = {"BOT_SMS_SECRET": SECRET, "BOT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+    env = {"BOT_SMS_KANNEL_SECRET": KANNEL_SECRET,
+           "BOT_SMS_AFRICASTALKING_SECRET": AFRICASTALKING_SECRET,
+           "BOT_SMS_GENERIC_SECRET": GENERIC_SECRET, "BOT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
            "BOT_AFRICASTALKING_API_KEY": "at-test-key"}
     with running_bot(workdir, credentials=credentials, extra_env=env) as url:
         yield url
@@ -100,7 +104,7 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None,
 def generic(bot_url: str, sender: object, text: object) -> tuple[int, list[str]]:
     status, body = post(f"{bot_url}/webhooks/sms/generic",
                         json.dumps({"from": sender, "text": text}).encode(),
-                        {"Content-Type": "application/json", "X-Bot-Secret": SECRET})
+                        {"Content-Type": "application/json", "X-Bot-Secret": GENERIC_SECRET})
     texts = [message["text"] for message in json.loads(body)["messages"]] if status == 200 else []
     return status, texts
 
@@ -191,7 +195,8 @@ def test_africastalking_form_is_answered_through_its_api(bot_url, africastalking
     africastalking.received.clear()
     form = urllib.parse.urlencode({"from": "+9779812345678", "to": "20880", "text": "hello",
                                    "date": "2026-12-01 10:00:00", "id": "ATXid_1"}).encode()
-    status, body = post(f"{bot_url}/webhooks/sms/africastalking?secret={SECRET}", form,
+    status, body = post(f"{bot_url}/webhooks/sms/africastalking?secret={AFRICASTALKING_SECRET}",
+                        form,
                         {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200, body
     assert africastalking.received.wait(30)
@@ -201,18 +206,73 @@ def test_africastalking_form_is_answered_through_its_api(bot_url, africastalking
     assert "Choose your language:" in fields["message"][0]
 
 
-def test_kannel_url_answers_with_the_reply_as_plain_text(bot_url):
+def kannel_headers(sender: str | None = None, secret: str = KANNEL_SECRET,
+                   content_type: str = 'text/plain; charset="UTF-8"') -> dict[str, str]:
+    """The headers of Kannel's post-url request with send-sender = true."""
+    credentials = base64.b64encode(f"kannel:{secret}".encode()).decode()
+    headers = {"Content-Type": content_type, "X-Kannel-To": "1234",
+               "Authorization": f"Basic {credentials}"}
+    if sender is not None:
+        headers["X-Kannel-From"] = sender
+    return headers
+
+
+def test_kannel_post_url_answers_with_the_reply_as_plain_text(bot_url):
+    status, body = post(f"{bot_url}/webhooks/sms/kannel", b"hello",
+                        kannel_headers(new_phone()))
+    assert status == 200 and "Choose your language:" in body.decode("utf-8")
+
+
+def test_kannel_ucs2_bodies_are_read(bot_url):
+    status, body = post(f"{bot_url}/webhooks/sms/kannel", "नमस्ते".encode("utf-16-be"),
+                        kannel_headers(new_phone(),
+                                       content_type='text/plain; charset="UTF-16BE"'))
+    assert status == 200 and "नेपाली" in body.decode("utf-8")
+
+
+def test_kannel_get_url_gets_405_with_what_to_do(bot_url):
     query = urllib.parse.urlencode({"from": new_phone(), "to": "1234", "text": "hello",
-                                    "secret": SECRET})
+                                    "secret": KANNEL_SECRET})
     status, body = post(f"{bot_url}/webhooks/sms/kannel?{query}", b"", method="GET")
-    assert status == 200 and "Choose your language:" in body.decode("utf-8")
+    assert (status, json.loads(body)) == (405, {"error": KANNEL_POST_ONLY})
 
 
-def test_kannel_post_url_with_the_text_in_the_body(bot_url):
-    query = urllib.parse.urlencode({"from": new_phone(), "secret": SECRET})
+@pytest.mark.parametrize("query", [
+    f"secret={KANNEL_SECRET}", "from=%2B9779812345678", "text=hello", "to=1234",
+])
+def test_kannel_with_anything_in_the_query_gets_400_with_what_to_do(bot_url, query):
     status, body = post(f"{bot_url}/webhooks/sms/kannel?{query}", b"hello",
-                        {"Content-Type": 'text/plain; charset="UTF-8"'})
-    assert status == 200 and "Choose your language:" in body.decode("utf-8")
+                        kannel_headers(new_phone()))
+    assert (status, json.loads(body)) == (400, {"error": KANNEL_NO_QUERY})
+
+
+@pytest.mark.parametrize(("body", "headers", "status", "reason"), [
+    (b"hello", kannel_headers(None), 400,
+     "X-Kannel-From is missing: set send-sender = true in the sms-service "
+     "(see docs/kannel.conf)"),
+    (b"\xff", kannel_headers(PHONE), 400, "the body is not in its charset"),
+    (b"hello", kannel_headers("12"), 400, "the sender is not a valid phone number"),
+    (b"hello", kannel_headers(PHONE, secret=GENERIC_SECRET), 403, "missing or wrong secret"),
+    (b"hello", {"Content-Type": "text/plain", "X-Kannel-From": PHONE}, 403,
+     "missing or wrong secret"),
+])
+def test_bad_kannel_requests_are_refused_with_the_reason(bot_url, body, headers, status, reason):
+    answer_status, answer = post(f"{bot_url}/webhooks/sms/kannel", body, headers)
+    assert (answer_status, json.loads(answer)) == (status, {"error": reason})
+
+
+@pytest.mark.parametrize(("path", "headers"), [
+    ("generic", {"Content-Type": "application/json", "X-Bot-Secret": KANNEL_SECRET}),
+    ("generic", {"Content-Type": "application/json", "X-Bot-Secret": AFRICASTALKING_SECRET}),
+    (f"generic?secret={GENERIC_SECRET}", {"Content-Type": "application/json"}),
+    (f"africastalking?secret={GENERIC_SECRET}",
+     {"Content-Type": "application/x-www-form-urlencoded"}),
+])
+def test_one_gateways_secret_opens_no_other(bot_url, path, headers):
+    body = (json.dumps({"from": PHONE, "text": "hello"}).encode() if path.startswith("generic")
+            else urllib.parse.urlencode({"from": PHONE, "text": "hello"}).encode())
+    status, answer = post(f"{bot_url}/webhooks/sms/{path}", body, headers)
+    assert (status, json.loads(answer)) == (403, {"error": "missing or wrong secret"})
 
 
 @pytest.mark.parametrize(("path", "body", "content_type"), [
@@ -231,23 +291,13 @@ def test_kannel_post_url_with_the_text_in_the_body(bot_url):
 ])
 def test_malformed_requests_get_400_and_the_next_message_works(bot_url, path, body,
                                                                content_type):
-    status, _body = post(f"{bot_url}/webhooks/sms/{path}?secret={SECRET}", body,
-                         {"Content-Type": content_type})
+    query = f"?secret={AFRICASTALKING_SECRET}" if path == "africastalking" else ""
+    status, _body = post(f"{bot_url}/webhooks/sms/{path}{query}", body,
+                         {"Content-Type": content_type, "X-Bot-Secret": GENERIC_SECRET}
+                         if path == "generic" else {"Content-Type": content_type})
     assert status == 400
     status, texts = generic(bot_url, new_phone(), "hello")
     assert status == 200 and texts
-
-
-@pytest.mark.parametrize("query", [
-    "from=%2B9779812345678&secret={secret}",
-    "text=hello&secret={secret}",
-    "from=%2B9779812345678&text=%FF&secret={secret}",
-    "from=%2B9779812345678&from=%2B9779812345679&text=hi&secret={secret}",
-])
-def test_malformed_kannel_queries_get_400(bot_url, query):
-    status, _body = post(f"{bot_url}/webhooks/sms/kannel?{query.format(secret=SECRET)}", b"",
-                         method="GET")
-    assert status == 400
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Bot-Secret": "wrong"}])
@@ -263,7 +313,7 @@ def test_requests_without_the_secret_get_403(bot_url, headers):
 def test_a_bad_phone_number_gets_400_without_echoing_it(bot_url, number):
     status, body = post(f"{bot_url}/webhooks/sms/generic",
                         json.dumps({"from": number, "text": "hello"}).encode(),
-                        {"Content-Type": "application/json", "X-Bot-Secret": SECRET})
+                        {"Content-Type": "application/json", "X-Bot-Secret": GENERIC_SECRET})
     assert status == 400
     assert number.encode() not in body
     assert generic(bot_url, new_phone(), "hello")[0] == 200

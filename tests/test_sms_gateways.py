@@ -1,6 +1,9 @@
-"""What each SMS gateway sends and wants back: numbers, Twilio signatures, TwiML, Kannel."""
+"""What each SMS gateway sends and wants back: numbers, Twilio signatures, TwiML, Kannel's
+post-url bodies and Basic authorization."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 
@@ -77,6 +80,7 @@ def test_long_texts_are_cut_and_strict_forms_refuse_bad_utf8():
     (b"\xff", "the body must be a JSON object in UTF-8"),
     (b'{"text": "hi"}', "'from' is missing"),
     (b'{"from": "+9779812345678"}', "'text' is missing"),
+    (b"[" * 5000, "the body is nested too deeply"),
 ])
 def test_generic_json_is_refused_with_a_reason(body, reason):
     with pytest.raises(InvalidMessage) as error:
@@ -89,15 +93,58 @@ def test_generic_json_messages():
     assert message == gateways.InboundSms("+9779812345678", "")
 
 
-def test_kannel_post_url_messages_carry_the_text_in_the_body():
-    fields = {"from": ["+9779812345678"]}
-    message = gateways.kannel_message(fields, None, "नमस्ते".encode("utf-16-be"),
-                                      'text/plain; charset="UTF-16BE"')
+def test_kannel_post_url_messages_carry_the_number_in_a_header_and_the_text_in_the_body():
+    message = gateways.kannel_message("+9779812345678", "नमस्ते".encode("utf-16-be"),
+                                      'text/plain; charset="UTF-16BE"', "2", None)
     assert message == gateways.InboundSms("+9779812345678", "नमस्ते")
-    assert gateways.kannel_message(fields, None, b"hi", "text/plain").text == "hi"
-    with pytest.raises(InvalidMessage):
-        gateways.kannel_message(fields, None, b"\xff", "text/plain; charset=utf-8")
-    with pytest.raises(InvalidMessage):
-        gateways.kannel_message(fields, None, b"hi", "text/plain; charset=klingon")
-    with pytest.raises(InvalidMessage):
-        gateways.kannel_message(fields, None)  # a GET without text
+    assert gateways.kannel_message("9812345678", b"hi", 'text/plain; charset="UTF-8"', "0",
+                                   "NP") == gateways.InboundSms("+9779812345678", "hi")
+
+
+@pytest.mark.parametrize(("body", "content_type", "coding", "text"), [
+    (b"hi", "text/plain", None, "hi"),  # no charset: UTF-8
+    ("é".encode(), 'text/plain; charset="UTF-8"', "0", "é"),
+    (b"\xe9", 'text/plain; charset="ISO-8859-1"', "0", "é"),
+    ("नमस्ते".encode("utf-16-be"), 'text/plain; charset="UTF-16BE"', "2", "नमस्ते"),
+    ("नमस्ते".encode("utf-16-be"), "text/plain; charset=ucs-2", "2", "नमस्ते"),
+    ("नमस्ते".encode("utf-16-be"), "application/octet-stream", "2", "नमस्ते"),
+])
+def test_kannel_bodies_are_decoded_as_their_content_type_says(body, content_type, coding, text):
+    assert gateways.kannel_text(body, content_type, coding) == text
+
+
+@pytest.mark.parametrize(("sender", "body", "content_type", "coding", "reason"), [
+    (None, b"hi", "text/plain", "0",
+     "X-Kannel-From is missing: set send-sender = true in the sms-service "
+     "(see docs/kannel.conf)"),
+    ("+9779812345678", b"\xff", "text/plain; charset=utf-8", "0",
+     "the body is not in its charset"),
+    ("+9779812345678", b"hi", "text/plain; charset=klingon", "0", "unknown charset"),
+    ("+9779812345678", b"\x00\x01", "application/octet-stream", "1",
+     "8-bit (binary) messages are not text"),
+    ("+9779812345678", b"\x00\x01", "application/octet-stream", None,
+     "8-bit (binary) messages are not text"),
+    ("+9779812345678", b"\xd8\x00", 'text/plain; charset="UTF-16BE"', "2",
+     "the body is not in its charset"),  # a lone surrogate
+])
+def test_kannel_requests_that_are_no_sms_are_refused_with_a_reason(sender, body, content_type,
+                                                                   coding, reason):
+    with pytest.raises(InvalidMessage) as error:
+        gateways.kannel_message(sender, body, content_type, coding, None)
+    assert str(error.value) == reason
+
+
+@pytest.mark.parametrize(("authorization", "password"), [
+    ("Basic " + base64.b64encode(b"kannel:s3cret").decode(), "s3cret"),
+    ("basic " + base64.b64encode(b"kannel:s3:cr:et").decode(), "s3:cr:et"),
+    ("Basic " + base64.b64encode(b":s3cret").decode(), "s3cret"),
+    ("Basic " + base64.b64encode(b"kannel:").decode(), ""),
+    ("Basic " + base64.b64encode(b"no-colon").decode(), None),
+    ("Basic !!!", None),
+    ("Basic " + base64.b64encode(b"kannel:\xff").decode(), None),
+    ("Bearer s3cret", None),
+    ("", None),
+    (None, None),
+])
+def test_the_password_of_a_basic_authorization(authorization, password):
+    assert gateways.basic_password(authorization) == password

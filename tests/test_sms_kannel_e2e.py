@@ -47,11 +47,10 @@ def gateway(workdir):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     with running_bot(workdir, credentials=CREDENTIALS,
-                     extra_env={"BOT_SMS_SECRET": SECRET}) as url:
-        service = f"{url}/webhooks/sms/kannel?from=%p&to=%P&text=%a&secret={SECRET}"
+                     extra_env={"BOT_SMS_KANNEL_SECRET": SECRET}) as url:
         kannel_dir = workdir / "kannel"
         kannel_dir.mkdir()
-        with kannel.running_kannel(kannel_dir, service) as running:
+        with kannel.running_kannel(kannel_dir, kannel.post_url(url, SECRET)) as running:
             yield running
 
 

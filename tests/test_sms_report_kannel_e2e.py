@@ -73,11 +73,11 @@ def gateway(workdir, partner):
         "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
         "webhook_url": f"{partner.url}/consulate"}])
     with running_bot(workdir, credentials=CREDENTIALS,
-                     extra_env={"BOT_SMS_SECRET": SECRET, "BOT_OUTBOX_INTERVAL": "0.5"}) as url:
-        service = f"{url}/webhooks/sms/kannel?from=%p&to=%P&text=%a&secret={SECRET}"
+                     extra_env={"BOT_SMS_KANNEL_SECRET": SECRET,
+                                "BOT_OUTBOX_INTERVAL": "0.5"}) as url:
         kannel_dir = workdir / "kannel"
         kannel_dir.mkdir()
-        with kannel.running_kannel(kannel_dir, service) as running:
+        with kannel.running_kannel(kannel_dir, kannel.post_url(url, SECRET)) as running:
             yield running
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from types import SimpleNamespace
 
 import pytest
@@ -222,9 +223,72 @@ def test_a_repeated_update_is_handled_once(configured):
     (b"[]", SECRET, 400),
     (b'{"update_id": "1"}', SECRET, 400),
     (b'{"update_id": 1, "message": {"chat": 5}}', SECRET, 400),
+    (b"[" * 5000, SECRET, 400),
+    (b'{"update_id": 1, "message": ' * 5000, SECRET, 400),
 ])
 def test_bad_requests_are_refused(configured, body, secret, status):
     assert webhook(configured, body, secret) == (status, [])
+
+
+def with_fields(update: dict, kind: str, **fields) -> dict:
+    """``update`` with some fields of its ``kind`` (message, callback_query...) replaced."""
+    return {**update, kind: {**update[kind], **fields}}
+
+
+NOT_AN_UPDATE = "the body must be a Telegram update in JSON"
+
+
+@pytest.mark.parametrize(("update", "reason"), [
+    ({"update_id": "x", "message": message()["message"]}, "'update_id' must be an integer"),
+    ({"update_id": True}, "'update_id' must be an integer"),
+    ({"update_id": 1.5}, "'update_id' must be an integer"),
+    ({"update_id": 1, "message": []}, "'message' must be an object"),
+    ({"update_id": 1, "message": "hi"}, "'message' must be an object"),
+    ({"update_id": 1, "message": None}, "'message' must be an object"),
+    ({"update_id": 1, "edited_message": 5}, "'edited_message' must be an object"),
+    ({"update_id": 1, "callback_query": []}, "'callback_query' must be an object"),
+    ({"update_id": 1, "my_chat_member": "x"}, "'my_chat_member' must be an object"),
+    (with_fields(message(), "message", text=5), "'message.text' must be a string"),
+    (with_fields(message(), "message", text=["hi"]), "'message.text' must be a string"),
+    (message(chat={"id": "abc", "type": "private"}), "'chat.id' must be an integer"),
+    (message(chat={"id": 1.5, "type": "private"}), "'chat.id' must be an integer"),
+    (message(chat={"id": True, "type": "private"}), "'chat.id' must be an integer"),
+    (message(chat={"id": 1, "type": 5}), "'chat.type' must be a string"),
+    (message(**{"from": {**USER, "id": "7310000123"}}), "'from.id' must be an integer"),
+    (message(**{"from": {**USER, "is_bot": "no"}}), "'from.is_bot' must be true or false"),
+    (message(**{"from": {**USER, "language_code": 5}}),
+     "'from.language_code' must be a string"),
+    (with_fields(callback(3, "language:fr"), "callback_query", data=5),
+     "'callback_query.data' must be a string"),
+    (with_fields(callback(3, "language:fr"), "callback_query", id=5),
+     "'callback_query.id' must be a string"),
+    ({"update_id": 9, "my_chat_member": {
+        "chat": CHAT, "from": {**USER, "language_code": ["ne"]}, "date": 1700000000,
+        "old_chat_member": {"status": "member", "user": USER},
+        "new_chat_member": {"status": "kicked", "user": USER, "until_date": 0}}},
+     "'from.language_code' must be a string"),
+    (with_fields(message(), "message", chat=5), NOT_AN_UPDATE),
+    (message(**{"from": []}), NOT_AN_UPDATE),
+    (with_fields(message(), "message", date="yesterday"), NOT_AN_UPDATE),
+])
+def test_an_update_with_a_wrong_typed_field_gets_400_with_the_reason(configured, caplog,
+                                                                     update, reason):
+    caplog.set_level(logging.INFO)
+    received: list[UserMessage] = []
+
+    async def on_new_message(user_message: UserMessage) -> None:
+        received.append(user_message)
+
+    async def scenario():
+        answer = await configured.receive(request(json.dumps(update).encode()), on_new_message)
+        await asyncio.gather(*configured._tasks)
+        return answer
+
+    answer = asyncio.run(scenario())
+    assert (answer.status, json.loads(answer.body)) == (400, {"error": reason})
+    assert received == []
+    assert caplog.messages[-1] == f"telegram: refused a request (400): {reason}"
+    assert str(USER["id"]) not in caplog.text
 
 
 def test_without_token_or_secret_the_webhook_answers_503(monkeypatch):

@@ -53,6 +53,8 @@ def json_object(raw: bytes, max_bytes: int | None = None) -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidMessage("the body must be a JSON object in UTF-8") from exc
+    except RecursionError as exc:  # "[[[[...": a few kilobytes are enough
+        raise InvalidMessage("the body is nested too deeply") from exc
     if not isinstance(body, dict):
         raise InvalidMessage("the body must be a JSON object")
     return body

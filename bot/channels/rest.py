@@ -4,7 +4,8 @@ The sender is replaced by its keyed pseudonym at once (see :mod:`bot.channels.ba
 
 It replaces Rasa's built-in one, which answers 500 to malformed bodies and logs
 the message text when anything fails. Here a malformed body gets a 400 with a
-reason, a failure gets a 503 the client may retry, and logs carry no content.
+reason (so does a body over 64 KiB, unparsed), a failure gets a 503 the client may
+retry, and logs carry no content.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import (
     LANGUAGE_HINT,
+    MAX_BODY_BYTES,
     InvalidMessage,
     OnNewMessage,
     json_object,
@@ -32,8 +34,9 @@ MAX_SENDER_CHARS = 128
 
 
 def parse_body(raw: bytes) -> tuple[str, str, dict[str, Any]]:
-    """(sender, text, metadata) from a request body, or :class:`InvalidMessage`."""
-    body = json_object(raw)
+    """(sender, text, metadata) from a request body, or :class:`InvalidMessage`; a body
+    over :data:`~bot.channels.base.MAX_BODY_BYTES` is refused before it is parsed."""
+    body = json_object(raw, MAX_BODY_BYTES)
     sender = body.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         raise InvalidMessage(f"'sender' must be a non-empty string of at most "

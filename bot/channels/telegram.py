@@ -4,8 +4,9 @@ Rasa's own Telegram connector checks no secret, calls Telegram at every update
 and keys conversations by Telegram id. This one:
 
 - refuses requests without Telegram's ``X-Telegram-Bot-Api-Secret-Token`` (403);
-- parses updates with python-telegram-bot's own types and ignores repeated
-  ``update_id`` s (Telegram re-sends an update it thinks was lost);
+- parses updates with python-telegram-bot's own types, after checking the type of
+  every field it reads (a wrong one gets a 400 with a reason, never a 500), and
+  ignores repeated ``update_id`` s (Telegram re-sends an update it thinks was lost);
 - answers Telegram at once and handles the update in the background, since
   Telegram retries webhooks that answer slowly;
 - replaces the user id by its keyed pseudonym before Rasa sees anything; the chat
@@ -45,7 +46,14 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot import languages
-from bot.channels.base import LANGUAGE_HINT, MAX_TEXT_CHARS, OnNewMessage, run_turn
+from bot.channels.base import (
+    LANGUAGE_HINT,
+    MAX_TEXT_CHARS,
+    InvalidMessage,
+    OnNewMessage,
+    refuse,
+    run_turn,
+)
 from bot.i18n import N_, translator
 from bot.render import CHAT, Capabilities, Choice, choice_payload
 
@@ -84,6 +92,63 @@ class Inbound:
     text: str | None = None  # for Rasa: a message or an intent payload
     text_only_notice: bool = False  # answer "text messages only" instead
     callback_query_id: str | None = None  # a button press to acknowledge
+
+
+NOT_AN_UPDATE = "the body must be a Telegram update in JSON"
+
+
+def parse_update(raw: bytes, bot: Bot | None) -> Update:
+    """The update in a webhook body, every field :func:`read_update` reads of the type
+    Telegram gives it; else :class:`InvalidMessage` with a reason (naming a field, never
+    holding a value).
+
+    python-telegram-bot checks no types: it keeps ``"text": 5`` as 5 and fails on
+    ``"message": []`` with whatever error, so both kinds are caught here.
+    """
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # "[[[[..." recurses
+        raise InvalidMessage(NOT_AN_UPDATE) from exc
+    if not isinstance(data, dict):
+        raise InvalidMessage(NOT_AN_UPDATE)
+    if not _is_integer(data.get("update_id")):
+        raise InvalidMessage("'update_id' must be an integer")
+    for kind in Update.ALL_TYPES:  # "message", "callback_query"...: objects, if there
+        if kind in data and not isinstance(data[kind], dict):
+            raise InvalidMessage(f"'{kind}' must be an object")
+    try:
+        update = Update.de_json(data, bot)
+    except Exception as exc:  # noqa: BLE001 - a wrong type deeper down, whatever it raises
+        raise InvalidMessage(NOT_AN_UPDATE) from exc
+    _check_read_fields(update)
+    return update
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_read_fields(update: Update) -> None:
+    """:class:`InvalidMessage` if a field :func:`read_update` reads has the wrong type."""
+    chat, user, query = update.effective_chat, update.effective_user, update.callback_query
+    wrong = [
+        (chat is not None and not _is_integer(chat.id), "'chat.id' must be an integer"),
+        (chat is not None and not isinstance(chat.type, str), "'chat.type' must be a string"),
+        (user is not None and not _is_integer(user.id), "'from.id' must be an integer"),
+        (user is not None and not isinstance(user.is_bot, bool),
+         "'from.is_bot' must be true or false"),
+        (user is not None and not isinstance(user.language_code, str | None),
+         "'from.language_code' must be a string"),
+        (query is not None and not isinstance(query.id, str),
+         "'callback_query.id' must be a string"),
+        (query is not None and not isinstance(query.data, str | None),
+         "'callback_query.data' must be a string"),
+        (update.message is not None and not isinstance(update.message.text, str | None),
+         "'message.text' must be a string"),
+    ]
+    for is_wrong, reason in wrong:
+        if is_wrong:
+            raise InvalidMessage(reason)
 
 
 def read_update(update: Update) -> Inbound | None:
@@ -312,14 +377,9 @@ class TelegramChannel(InputChannel):
             log.warning("telegram: refused a request with a wrong secret token")
             return response.json({"error": "wrong secret token"}, status=403)
         try:
-            data = json.loads((request.body or b"").decode("utf-8"))
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
-            update = Update.de_json(data, self.bot)
-        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, it is no update
-            log.info("telegram: refused a malformed update: %s", type(exc).__name__)
-            return response.json({"error": "the body must be a Telegram update in JSON"},
-                                 status=400)
+            update = parse_update(request.body or b"", self.bot)
+        except InvalidMessage as exc:
+            return refuse(self.name(), 400, str(exc))
         if not self.seen.add(update.update_id):
             log.info("telegram: ignored a repeated update")
             return response.json({"status": "duplicate"})

@@ -38,8 +38,17 @@ def binaries() -> dict[str, str] | None:
     return {name: str(path) for name, path in found.items()}
 
 
+def post_url(bot_url: str, secret: str) -> str:
+    """The sms-service's post-url for the bot at ``bot_url`` ("http://127.0.0.1:5005"),
+    with ``secret`` as its password, as in docs/kannel.conf."""
+    parts = urllib.parse.urlsplit(bot_url)
+    return urllib.parse.urlunsplit((parts.scheme, f"kannel:{secret}@{parts.netloc}",
+                                    "/webhooks/sms/kannel", "", ""))
+
+
 def config(workdir: Path, ports: dict[str, int], service_url: str) -> str:
-    """kannel.conf: a fake SMSC, and one sms-service that asks the bot for every reply."""
+    """kannel.conf: a fake SMSC, and one sms-service that POSTs every SMS to
+    ``service_url`` (see :func:`post_url`) for the reply, as docs/kannel.conf does."""
     return f"""
 group = core
 admin-port = {ports["admin"]}
@@ -67,7 +76,8 @@ mo-recode = true
 
 group = sms-service
 keyword = default
-get-url = "{service_url}"
+post-url = "{service_url}"
+send-sender = true
 max-messages = 3
 concatenation = true
 omit-empty = true
@@ -181,7 +191,7 @@ def _decode_data(data: bytes) -> str:
 
 @contextmanager
 def running_kannel(workdir: Path, service_url: str) -> Iterator[Kannel]:
-    """bearerbox and smsbox on free ports; ``service_url`` is the sms-service's get-url."""
+    """bearerbox and smsbox on free ports; ``service_url`` is the sms-service's post-url."""
     paths = binaries()
     if paths is None:
         raise RuntimeError("Kannel is not installed")

@@ -8,6 +8,7 @@ be logged and returned in a 400.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -82,27 +83,60 @@ def single(fields: dict[str, list[str]], name: str, required: bool = True) -> st
     return values[0]
 
 
-# Kannel: smsbox's sms-service calls get-url (or post-url) and sends the response body back.
+# Kannel: smsbox's sms-service POSTs each SMS to post-url and sends the response body back.
 
 _KANNEL_CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16be": "utf-16-be",
                     "ucs-2": "utf-16-be", "iso-8859-1": "latin-1", "latin1": "latin-1"}
+KANNEL_UCS2 = "2"  # X-Kannel-Coding of a UCS-2 message (0: GSM-7, 1: 8-bit)
 
 
-def kannel_message(fields: dict[str, list[str]], default_region: str | None,
-                   body: bytes | None = None, content_type: str = "") -> InboundSms:
-    """From the query of ``get-url = ".../kannel?from=%p&text=%a&secret=..."``, or for
-    ``post-url = ".../kannel?from=%p&secret=..."`` from the query and the body."""
-    text = single(fields, "text", required=body is None)
-    if text is None and body is not None:
+def kannel_message(sender: str | None, body: bytes, content_type: str, coding: str | None,
+                   default_region: str | None) -> InboundSms:
+    """An SMS from Kannel's ``post-url``: ``sender`` from its ``X-Kannel-From`` header (sent
+    with ``send-sender = true``), the text in ``body``, decoded as ``content_type`` and
+    ``coding`` (its ``X-Kannel-Coding`` header) say; see :func:`kannel_text`."""
+    if sender is None:
+        raise InvalidMessage("X-Kannel-From is missing: set send-sender = true in the "
+                             "sms-service (see docs/kannel.conf)")
+    return inbound(sender, kannel_text(body, content_type, coding), default_region)
+
+
+def kannel_text(body: bytes, content_type: str, coding: str | None) -> str:
+    """The text of a ``post-url`` body.
+
+    Kannel 1.4.5 sends ``text/plain`` with the charset (``UTF-16BE`` for UCS-2, unless
+    ``mo-recode`` made it UTF-8); older versions send UCS-2 as ``application/octet-stream``
+    with ``X-Kannel-Coding: 2``. Without a charset, text is read as UTF-8. 8-bit (binary)
+    messages are refused.
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/octet-stream":
+        if (coding or "").strip() != KANNEL_UCS2:
+            raise InvalidMessage("8-bit (binary) messages are not text")
+        codec: str | None = "utf-16-be"
+    else:
         found = re.search(r'charset="?([\w-]+)', content_type, re.IGNORECASE)
         codec = _KANNEL_CHARSETS.get(found.group(1).lower() if found else "utf-8")
-        if codec is None:
-            raise InvalidMessage("unknown charset")
-        try:
-            text = body.decode(codec)
-        except UnicodeDecodeError as exc:
-            raise InvalidMessage("the body is not in its charset") from exc
-    return inbound(single(fields, "from"), text, default_region)
+    if codec is None:
+        raise InvalidMessage("unknown charset")
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InvalidMessage("the body is not in its charset") from exc
+
+
+def basic_password(authorization: str | None) -> str | None:
+    """The password of an ``Authorization: Basic`` header (Kannel sends one for a URL
+    ``http://user:password@host/...``); None if there is none, or it is not Basic."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _user, colon, password = decoded.partition(":")
+    return password if colon else None
 
 
 def kannel_reply(text: str) -> tuple[bytes, dict[str, str]]:
