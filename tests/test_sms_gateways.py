@@ -148,3 +148,14 @@ def test_kannel_requests_that_are_no_sms_are_refused_with_a_reason(sender, body,
 ])
 def test_the_password_of_a_basic_authorization(authorization, password):
     assert gateways.basic_password(authorization) == password
+
+
+def test_form_and_json_bodies_over_the_cap_are_refused_unparsed():
+    from bot.channels.base import MAX_BODY_BYTES
+
+    big = b"a=" + b"x" * MAX_BODY_BYTES
+    with pytest.raises(InvalidMessage, match=f"the body must be at most {MAX_BODY_BYTES} bytes"):
+        gateways.form_fields(big)
+    with pytest.raises(InvalidMessage, match=f"the body must be at most {MAX_BODY_BYTES} bytes"):
+        gateways.json_message(b'{"from": "+9779812345678", "text": "' + b"x" * MAX_BODY_BYTES
+                              + b'"}', None)

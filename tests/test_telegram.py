@@ -306,3 +306,12 @@ def test_credentials_fall_back_to_the_environment(monkeypatch):
     configured = TelegramChannel.from_credentials(None)
     assert configured.secret_token == SECRET
     assert configured.bot.base_url == f"http://127.0.0.1:1/bot{TOKEN}"
+
+
+def test_an_update_over_the_body_cap_is_refused_unparsed():
+    from bot.channels.base import MAX_BODY_BYTES, InvalidMessage
+    from bot.channels.telegram import parse_update
+
+    body = b'{"update_id": 1, "message": {"text": "' + b"x" * MAX_BODY_BYTES + b'"}}'
+    with pytest.raises(InvalidMessage, match=f"the body must be at most {MAX_BODY_BYTES} bytes"):
+        parse_update(body, None)

@@ -48,6 +48,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from bot import languages
 from bot.channels.base import (
     LANGUAGE_HINT,
+    MAX_BODY_BYTES,
     MAX_TEXT_CHARS,
     InvalidMessage,
     OnNewMessage,
@@ -105,6 +106,8 @@ def parse_update(raw: bytes, bot: Bot | None) -> Update:
     python-telegram-bot checks no types: it keeps ``"text": 5`` as 5 and fails on
     ``"message": []`` with whatever error, so both kinds are caught here.
     """
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidMessage(f"the body must be at most {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # "[[[[..." recurses

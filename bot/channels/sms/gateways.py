@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import phonenumbers
 
-from bot.channels.base import InvalidMessage, json_object, message_text
+from bot.channels.base import MAX_BODY_BYTES, InvalidMessage, json_object, message_text
 from bot.channels.sms.encoding import is_gsm7
 
 MAX_NUMBER_CHARS = 32
@@ -57,7 +57,10 @@ def inbound(sender: object, text: object, default_region: str | None) -> Inbound
 
 
 def form_fields(body: bytes) -> dict[str, list[str]]:
-    """An ``application/x-www-form-urlencoded`` body, strictly UTF-8."""
+    """An ``application/x-www-form-urlencoded`` body, strictly UTF-8, of at most
+    :data:`~bot.channels.base.MAX_BODY_BYTES`."""
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidMessage(f"the body must be at most {MAX_BODY_BYTES} bytes")
     try:
         return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
                         errors="strict")
@@ -190,7 +193,7 @@ def africastalking_message(fields: dict[str, list[str]], default_region: str | N
 # Generic JSON (RapidPro "external" style): {"from", "text"} in, {"messages": [...]} out.
 
 def json_message(body: bytes, default_region: str | None) -> InboundSms:
-    data = json_object(body)
+    data = json_object(body, MAX_BODY_BYTES)
     if "from" not in data:
         raise InvalidMessage("'from' is missing")
     if "text" not in data:
