@@ -16,7 +16,7 @@ from bot.privacy import DEPLOYMENT_KEYS, KeyFileError, Pseudonymiser, load_or_cr
 from bot.servers import MODEL, running_bot
 from bot.storage import tracker_store
 from bot.storage.tracker_store import redact
-from tests.test_rest_e2e import send, texts
+from tests.support.rest import send, texts
 
 
 def test_pseudonyms_are_stable_keyed_and_per_channel(tmp_path: Path):

@@ -21,11 +21,11 @@ import pytest
 
 from bot.reports import crypto
 from bot.servers import CHANNELS, MODEL, post_message, running_bot
-from tests.fake_partner import running_fake_partner
-from tests.fake_telegram import TOKEN, running_fake_telegram
+from tests.support.fake_partner import running_fake_partner
+from tests.support.fake_telegram import TOKEN, running_fake_telegram
 from tests.support.registry import make_maintainer, write_registry
-from tests.test_telegram_e2e import SECRET as TELEGRAM_SECRET
-from tests.test_telegram_e2e import Bot, User, texts
+from tests.support.telegram_users import SECRET as TELEGRAM_SECRET
+from tests.support.telegram_users import Bot, User, texts
 
 pytestmark = pytest.mark.model
 

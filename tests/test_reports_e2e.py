@@ -15,7 +15,7 @@ from bot.countries import country_name
 from bot.reports import crypto
 from bot.reports.partner_tools import PartnerToolError, open_delivery, send_reply, signed_reply
 from bot.servers import MODEL, post_message, running_bot
-from tests.fake_partner import FakePartner, running_fake_partner
+from tests.support.fake_partner import FakePartner, running_fake_partner
 from tests.support.registry import make_maintainer, write_registry
 
 pytestmark = pytest.mark.model

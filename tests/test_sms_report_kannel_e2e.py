@@ -25,8 +25,8 @@ from bot.i18n import translator
 from bot.reports import crypto
 from bot.reports.partner_tools import open_delivery
 from bot.servers import CHANNELS, MODEL, running_bot
-from tests.fake_partner import running_fake_partner
 from tests.support import kannel
+from tests.support.fake_partner import running_fake_partner
 from tests.support.registry import make_maintainer, write_registry
 
 pytestmark = pytest.mark.model

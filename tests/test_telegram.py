@@ -24,7 +24,7 @@ from bot.channels.telegram import (
     text_for_rasa,
 )
 from bot.render import Choice, choice_payload
-from tests.fake_telegram import TOKEN, running_fake_telegram
+from tests.support.fake_telegram import TOKEN, running_fake_telegram
 
 USER = {"id": 7310000123, "is_bot": False, "first_name": "A", "language_code": "ne"}
 CHAT = {"id": 7310000123, "type": "private"}
