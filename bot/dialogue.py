@@ -625,13 +625,15 @@ def _read_number(text: str) -> int | None:
     return int(match.group()) if match else None
 
 
-def emergency(conversation: Conversation) -> None:
+def emergency(conversation: Conversation, where: str | None = None) -> None:
+    """The emergency numbers of the country the worker is in (``where``, else the one
+    the conversation knows); of every destination when none is known."""
     _ = conversation._
     content = conversation.content
     conversation.note_countries(conversation.turn.text)
     conversation.say(_("If you are in danger now, call the emergency number of the country "
                        "you are in."))
-    destination = content.countries.get(conversation.slots.get("destination") or "")
+    destination = content.countries.get(where or conversation.slots.get("destination") or "")
     places = [destination] if destination else content.countries_with_role("destination")
     for country in places:
         for fact in country.facts.get("emergency", ()):

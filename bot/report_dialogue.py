@@ -181,6 +181,11 @@ def _known_origin(conversation: dialogue.Conversation) -> str | None:
 def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict[str, Any]:
     """Slot values to set: the cleaned answer, or None (and a reason) to ask again."""
     _ = conversation._
+    if _already_valid(slot, value, conversation):
+        # An answer the form already holds, in the form this function gave it: Rasa
+        # validates them again when the form starts again (after a report could not be
+        # stored). It was checked when it was given.
+        return {slot: value}
     text = str(value or "").strip()
     menu = conversation.turn.slots.get(dialogue.MENU) or []
     choice = conversation.turn.choice or _menu_choice(text, menu) \
@@ -224,7 +229,10 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
     if slot == "report_consent" and choice == FIX:
         return {slot: FIX}
     if slot in YES_NO_SLOTS:
-        intent = conversation.turn.intent
+        # A yes or no said in words; a message with no letter or digit at all (only
+        # invisible characters, say) is no answer, whatever the classifier guessed.
+        said = any(char.isalnum() for char in text)
+        intent = conversation.turn.intent if said else None
         if choice in ("yes", "no") or intent in ("affirm", "deny"):
             answer = choice == "yes" or (choice is None and intent == "affirm")
             origin = _known_origin(conversation) if slot == "report_consulate" else None
@@ -240,9 +248,23 @@ def validate(slot: str, value: Any, conversation: dialogue.Conversation) -> dict
             conversation.say(_("Please write a few words about what happened."))
             return {slot: None}
         if conversation.turn.intent == "emergency":
-            dialogue.emergency(conversation)  # the account reads as danger now: help first
+            # The account reads as danger now: help first.
+            dialogue.emergency(conversation, conversation.turn.slots.get("report_destination"))
         return {slot: text}
     return {slot: text or None}
+
+
+def _already_valid(slot: str, value: Any, conversation: dialogue.Conversation) -> bool:
+    """Whether ``value`` is what :func:`validate` makes of an answer to ``slot`` (a
+    category id, a country code, a yes or no), rather than something a person typed."""
+    if slot == "report_category":
+        return value in CATEGORIES
+    if slot in ("report_destination", "report_origin"):
+        return isinstance(value, str) and (value in conversation.content.countries
+                                           or (slot == "report_origin" and value == SKIP))
+    if slot == "report_consent" and value == FIX:
+        return True
+    return slot in YES_NO_SLOTS and isinstance(value, bool)
 
 
 def _menu_choice(text: str, menu: list[str]) -> str | None:
@@ -332,7 +354,7 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         language=conversation.outcome.language)
     sms = _on_sms(conversation)
     if draft.in_danger() and not sms:
-        dialogue.emergency(conversation)
+        dialogue.emergency(conversation, draft.destination)
     try:
         recipients = registry()
         with session_scope() as session:
@@ -350,7 +372,7 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         return
     if submission is None:
         if draft.in_danger() and sms:
-            dialogue.emergency(conversation)
+            dialogue.emergency(conversation, draft.destination)
         destination = draft.destination
         name = country_name(destination, conversation.outcome.language) if destination else ""
         conversation.say(_("No partner organisation takes reports for {country} yet, so "
@@ -390,7 +412,7 @@ def _say_receipt_on_sms(conversation: dialogue.Conversation, draft: service.Repo
         conversation.say(_("No consulate takes summaries yet."))
     conversation.say(_("Send us the code to see the answer."))
     if draft.in_danger():
-        dialogue.emergency(conversation)
+        dialogue.emergency(conversation, draft.destination)
 
 
 def cancel_report(conversation: dialogue.Conversation) -> None:

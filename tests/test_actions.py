@@ -299,3 +299,39 @@ def test_a_message_of_thousands_of_digits_is_not_a_menu_number():
     messages, slots = run_action(actions.ActionChooseOption, tracker)
     assert messages[0]["text"] == "Please reply with a number from 1 to 2."
     assert "language" not in slots
+
+
+def test_answers_a_form_already_holds_pass_again_silently(domain):
+    """When a report could not be stored, the form starts again, and Rasa validates the
+    answers it holds: canonical values, not menu numbers. They must pass unchanged."""
+    held = {"report_category": "confinement", "report_destination": "QA",
+            "report_minor": False, "report_account": "they lock me in the room at night",
+            "report_consulate": False, "report_city": "skip"}
+    tracker = make_tracker("1", "choose_option", slots={"language": "en", **held})
+    tracker.events.extend({"event": "slot", "name": name, "value": value}
+                          for name, value in held.items())
+    messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
+    assert messages == []
+    # Every answer kept as it was; the form goes on to the first one it lacks.
+    assert validated == {**held, "requested_slot": "report_employer"}
+
+
+def test_the_emergency_numbers_in_a_report_are_the_reports_country_only(domain):
+    account = "they lock me in the room and he beats me, please help me now"
+    slots = {"language": "en", "requested_slot": "report_account", "report_destination": "QA"}
+    tracker = make_tracker(account, "emergency", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_account", "value": account})
+    messages, _validated = run_action(actions.ValidateReportForm, tracker, domain)
+    texts = [message["text"] for message in messages]
+    assert texts[0].startswith("If you are in danger now")
+    assert any("Qatar" in text for text in texts[1:])
+    assert not any("UAE" in text or "Bahrain" in text or "Saudi" in text for text in texts)
+
+
+def test_a_message_of_invisible_characters_is_no_yes_or_no(domain):
+    slots = {"language": "en", "requested_slot": "report_minor", "menu": ["yes", "no"]}
+    tracker = make_tracker("\u202e\u200b\ufeff", "deny", slots=slots)
+    tracker.events.append({"event": "slot", "name": "report_minor", "value": "\u202e\u200b\ufeff"})
+    messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
+    assert validated["report_minor"] is None
+    assert messages[0]["text"] == "Please reply with a number from 1 to 2."
