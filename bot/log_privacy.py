@@ -13,7 +13,10 @@ holds whichever handler Rasa, Sanic or an operator adds:
 - a message is at most :data:`MAX_MESSAGE_CHARS` long.
 
 :func:`guard_server_logs` installs it, and refuses to run at DEBUG unless the operator
-sets ``BOT_ALLOW_DEBUG_LOGS=1`` (then the same redaction still applies).
+sets ``BOT_ALLOW_DEBUG_LOGS=1`` (then the same redaction still applies). The action
+server calls it as it starts (:mod:`bot.action_server`), and the Rasa server when it
+starts serving any of our channels (:func:`bot.channels.base.guarded_blueprint`); a
+process that only imports our code (a test) keeps its logging as it was.
 """
 
 from __future__ import annotations

@@ -89,3 +89,45 @@ def test_servers_refuse_debug_logs_unless_allowed(argv, env, refused, tmp_path):
         assert result.stderr.startswith("Refusing to start: DEBUG logging")
     else:
         assert (result.returncode, result.stdout) == (0, "started\n")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("allowed", [False, True])
+def test_the_rasa_server_refuses_debug_unless_allowed(tmp_path, allowed):
+    """`rasa run --debug` with our channels stops before serving a message; with
+    BOT_ALLOW_DEBUG_LOGS=1 it serves, and its debug log is redacted."""
+    from bot.servers import BIN, CHANNELS, MODEL, free_port, server_env, wait_until_up
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    (tmp_path / "credentials.yml").write_text(CHANNELS, encoding="utf-8")
+    (tmp_path / "endpoints.yml").write_text(
+        "tracker_store:\n  type: bot.storage.tracker_store.RedactingSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {tmp_path / 'tracker.db'}\n", encoding="utf-8")
+    env = {**server_env(), "BOT_SECRETS_DIR": str(tmp_path / "secrets"),
+           "BOT_PARTNERS_FILE": str(tmp_path / "partners.yml")}
+    if allowed:
+        env["BOT_ALLOW_DEBUG_LOGS"] = "1"
+    port = free_port()
+    log = tmp_path / "rasa.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [BIN / "rasa", "run", "--debug", "--model", str(MODEL), "--port", str(port),
+             "--interface", "127.0.0.1", "--credentials", str(tmp_path / "credentials.yml"),
+             "--endpoints", str(tmp_path / "endpoints.yml")],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        if not allowed:
+            assert process.wait(timeout=240) == 2
+            assert "Refusing to start: DEBUG logging" in log.read_text(encoding="utf-8")
+            return
+        wait_until_up(f"http://127.0.0.1:{port}/", process, log)
+        from bot.servers import post_message
+
+        post_message(f"http://127.0.0.1:{port}", "+9779812345678", "my madam took my passport")
+        text = log.read_text(encoding="utf-8")
+        assert "DEBUG" in text
+        assert "madam took my passport" not in text and "9812345678" not in text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

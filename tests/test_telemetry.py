@@ -13,7 +13,7 @@ PROGRAM = """
 import sentry_sdk
 import rasa.telemetry
 sentry_sdk.init(dsn="https://key@sentry.invalid/1")  # as Rasa's error reporting does
-import bot.storage
+import bot.channels
 print(rasa.telemetry.is_telemetry_enabled(), sentry_sdk.Hub.current.client is None)
 """
 

@@ -24,9 +24,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
-from sanic import response
+from sanic import Blueprint, response
 from sanic.response import HTTPResponse
 
+from bot.log_privacy import guard_server_logs
 from bot.privacy import default_pseudonymiser
 from bot.render import CAPABILITIES_KEY, Capabilities
 
@@ -97,6 +98,21 @@ async def run_turn(channel: str, raw_id: str, text: str, metadata: Mapping[str, 
         log.error("%s: message handling failed: %s", channel, type(exc).__name__)
         return None
     return collector.messages
+
+
+def guarded_blueprint(name: str, import_name: str) -> Blueprint:
+    """A channel's blueprint that, when the Rasa server starts serving it (after Rasa
+    configured logging, before the first request), makes the server's logs safe
+    (:func:`bot.log_privacy.guard_server_logs`). Every channel of ours is made with it,
+    so whichever are configured, the server is guarded; importing a channel (a test
+    does) changes nothing."""
+    blueprint = Blueprint(name, import_name)
+
+    @blueprint.listener("before_server_start")
+    async def _guard_logs(_app: Any, _loop: Any) -> None:
+        guard_server_logs()
+
+    return blueprint
 
 
 def refuse(where: str, status: int, reason: str) -> HTTPResponse:

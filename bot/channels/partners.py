@@ -25,7 +25,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.channels.base import MAX_BODY_BYTES, InvalidMessage, json_object, refuse, unavailable
+from bot.channels.base import (
+    MAX_BODY_BYTES,
+    InvalidMessage,
+    guarded_blueprint,
+    json_object,
+    refuse,
+    unavailable,
+)
 from bot.reports import crypto
 from bot.reports.db import session_scope, today
 from bot.reports.outbox import deliver_due
@@ -91,7 +98,7 @@ class PartnerApi(InputChannel):
         return "partners"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        api = Blueprint("partners_api", __name__)
+        api = guarded_blueprint("partners_api", __name__)
         interval = float(os.environ.get("BOT_OUTBOX_INTERVAL", "30"))
 
         @api.listener("after_server_start")

@@ -22,6 +22,7 @@ from bot.channels.base import (
     MAX_BODY_BYTES,
     InvalidMessage,
     OnNewMessage,
+    guarded_blueprint,
     json_object,
     message_text,
     refuse,
@@ -60,7 +61,7 @@ class RestChannel(InputChannel):
         return "rest"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("rest_webhook", __name__)
+        webhook = guarded_blueprint("rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

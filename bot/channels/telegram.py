@@ -52,6 +52,7 @@ from bot.channels.base import (
     MAX_TEXT_CHARS,
     InvalidMessage,
     OnNewMessage,
+    guarded_blueprint,
     refuse,
     run_turn,
 )
@@ -359,7 +360,7 @@ class TelegramChannel(InputChannel):
                         "BOT_TELEGRAM_SECRET); the webhook will answer 503")
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("telegram_webhook", __name__)
+        webhook = guarded_blueprint("telegram_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

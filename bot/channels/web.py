@@ -33,6 +33,7 @@ from bot.channels.base import (
     MAX_BODY_BYTES,
     InvalidMessage,
     OnNewMessage,
+    guarded_blueprint,
     json_object,
     message_text,
     refuse,
@@ -156,7 +157,7 @@ class WebChannel(InputChannel):
         return "web"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("web_chat", __name__)
+        webhook = guarded_blueprint("web_chat", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def chat_page(request: Request) -> HTTPResponse:

@@ -45,6 +45,7 @@ from bot.channels.base import (
     ORIGIN_HINT,
     InvalidMessage,
     OnNewMessage,
+    guarded_blueprint,
     pseudonym,
     refuse,
     run_turn,
@@ -192,7 +193,7 @@ class SmsChannel(InputChannel):
             return None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        sms = Blueprint("sms_webhook", __name__)
+        sms = guarded_blueprint("sms_webhook", __name__)
 
         @sms.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
