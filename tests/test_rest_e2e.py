@@ -70,6 +70,19 @@ def test_walking_skeleton_greet_choose_language_then_corridor_fee(bot_url):
     assert len(text) <= 500
 
 
+GREETING = "Hello! I give free and confidential information about the rights of migrant workers."
+
+
+@pytest.mark.parametrize(("first", "answer"), [
+    ("hi", GREETING), ("hello", GREETING),
+    ("ok", "OK. Ask me a question, or say \"help\" to see all topics."),
+])
+def test_a_first_short_message_is_answered_in_english(bot_url, first, answer):
+    """"hi" is not Hindi: a short first message keeps the default language."""
+    _status, replies = send(bot_url, f"short-{uuid.uuid4().hex[:8]}", first)
+    assert replies[0]["text"] == answer
+
+
 @pytest.mark.parametrize("message", [
     "", "   ", "🙂🙂🙏", "a" * 5000, "مرحبا hello नमस्ते ሰላም 你好",
     "x" * 20 + " <script>alert(1)</script> ' OR 1=1 --",
