@@ -354,17 +354,12 @@ def _partner_verify_key(args: argparse.Namespace) -> int:
 
 
 def _partner_check(args: argparse.Namespace) -> int:
-    from bot.reports.partners import check_registry
+    from bot.reports.partners import check_with_trust_file
     from bot.reports.runtime import partners_file
-    from bot.reports.vetting import TrustFileError, load_maintainers, trust_file
+    from bot.reports.vetting import trust_file
 
     path = args.registry or partners_file()
-    try:
-        maintainers = load_maintainers(trust_file())
-    except TrustFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    registry, problems = check_registry(path, maintainers)
+    registry, problems = check_with_trust_file(path)
     for problem in problems:
         print(f"error: {problem}")
     if problems:

@@ -43,6 +43,7 @@ from tests.support.partner_servers import (
     redirect_to,
 )
 from tests.support.registry import make_maintainer, write_registry
+from tests.support.rest import texts as rest_texts
 from tests.support.telegram_users import SECRET as TELEGRAM_SECRET
 from tests.support.telegram_users import Bot, User, texts
 
@@ -130,7 +131,7 @@ def test_reports_survive_a_broken_registry_a_hostile_partner_and_odd_inputs(setu
     employer = f"Employer{marker} Trading"
     telegram_user = User(setup.telegram, language_code="en")
     workers = {
-        "rest": lambda text: texts_of(post_message(setup.url, rest_sender, text)),
+        "rest": lambda text: rest_texts(post_message(setup.url, rest_sender, text)),
         "sms": _sms(setup.gateway, phone),
         "telegram": lambda text: texts(telegram_user.says(text)),
     }
@@ -196,7 +197,3 @@ def test_reports_survive_a_broken_registry_a_hostile_partner_and_odd_inputs(setu
     for request in setup.partner.received + setup.elsewhere.received:
         for secret in secrets:
             assert secret.encode() not in request.body
-
-
-def texts_of(replies: list[dict]) -> str:
-    return "\n".join(reply.get("text", "") for reply in replies)

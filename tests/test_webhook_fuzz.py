@@ -57,6 +57,7 @@ hostile_text = st.one_of(
                      "/inform{\"report_account\": [1]}", "/report_abuse", "/stop",
                      "\u202e\u200b\ufeff", "K7QM-3X9P-2D0A", "%s%n{0}", "<script>", ""]),
 )
+VALID_NUMBERS = st.sampled_from(["+9779812345678", "+639171234567"])
 numbers = st.one_of(st.sampled_from(["+9779812345678", "+97455123456", "9779812345678"]),
                     st.text(max_size=30))
 
@@ -146,6 +147,15 @@ def _secret(data: st.DataObject, right: str, whole: bool) -> str | None:
     return right if whole else data.draw(st.sampled_from([right, None, "wrong", right + "x"]))
 
 
+def _json_headers(data: st.DataObject, header: str, right: str, whole: bool) -> dict[str, str]:
+    """A JSON request's headers, with the secret in ``header`` (see :func:`_secret`)."""
+    headers = {"Content-Type": "application/json"}
+    secret = _secret(data, right, whole)
+    if secret is not None:
+        headers[header] = secret
+    return headers
+
+
 @FUZZ
 @given(data=st.data())
 def test_rest(server, data):
@@ -191,10 +201,7 @@ def test_telegram(server, data):
         body = data.draw(st.sampled_from([body, body[:-3], json.dumps(
             {**update, kind: data.draw(json_values)}).encode(), json.dumps(
             {"update_id": data.draw(json_values), kind: message}).encode()]))
-    secret = _secret(data, TELEGRAM_SECRET, whole)
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    headers = _json_headers(data, "X-Telegram-Bot-Api-Secret-Token", TELEGRAM_SECRET, whole)
     assert server.send("telegram", "POST", "/webhooks/telegram/webhook", body, headers) < 500
 
 
@@ -203,8 +210,7 @@ def test_telegram(server, data):
 def test_kannel(server, data):
     whole = _whole(data)
     text = data.draw(hostile_text)
-    number = data.draw(st.sampled_from(["+9779812345678", "+639171234567"]) if whole
-                       else numbers).encode("utf-8")
+    number = data.draw(VALID_NUMBERS if whole else numbers).encode("utf-8")
     headers: dict[str, str | bytes] = {
         "Content-Type": 'text/plain; charset="UTF-8"',
         # Any bytes a header can carry (http.client refuses line breaks in them).
@@ -238,7 +244,7 @@ def _form(data: st.DataObject, fields: dict[str, st.SearchStrategy],
 @given(data=st.data())
 def test_twilio(server, data):
     whole = _whole(data)
-    fields = _form(data, {"From": st.sampled_from(["+9779812345678"]) if whole else numbers,
+    fields = _form(data, {"From": VALID_NUMBERS if whole else numbers,
                           "Body": hostile_text, "MessageSid": st.text()}, whole)
     body = urlencode({name: values[0] for name, values in fields.items()}).encode()
     url = f"{server.url}/webhooks/sms/twilio"
@@ -255,7 +261,7 @@ def test_twilio(server, data):
 @given(data=st.data())
 def test_africastalking(server, data):
     whole = _whole(data)
-    fields = _form(data, {"from": st.sampled_from(["+9779812345678"]) if whole else numbers,
+    fields = _form(data, {"from": VALID_NUMBERS if whole else numbers,
                           "text": hostile_text, "to": st.text(max_size=10)}, whole)
     body = urlencode({name: values[0] for name, values in fields.items()}).encode()
     if not whole:
@@ -270,12 +276,9 @@ def test_africastalking(server, data):
 @given(data=st.data())
 def test_generic(server, data):
     whole = _whole(data)
-    senders = st.sampled_from(["+9779812345678", "+639171234567"]) if whole else numbers
-    body = _json_body(data, {"from": senders, "text": hostile_text}, whole)
-    secret = _secret(data, GENERIC_SECRET, whole)
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Bot-Secret"] = secret
+    body = _json_body(data, {"from": VALID_NUMBERS if whole else numbers,
+                             "text": hostile_text}, whole)
+    headers = _json_headers(data, "X-Bot-Secret", GENERIC_SECRET, whole)
     assert server.send("generic", "POST", "/webhooks/sms/generic", body, headers) < 500
 
 

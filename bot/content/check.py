@@ -37,14 +37,9 @@ class Finding:
 def _check_partners(registry: Path) -> list[Finding]:
     """``partner check`` on the content's registry: every problem is an error, since
     the bot would refuse the registry and keep using the last one that passed."""
-    from bot.reports.partners import check_registry
-    from bot.reports.vetting import TrustFileError, load_maintainers, trust_file
+    from bot.reports.partners import check_with_trust_file
 
-    try:
-        maintainers = load_maintainers(trust_file())
-    except TrustFileError as exc:
-        return [Finding("error", _rel(trust_file()), str(exc))]
-    _registry, problems = check_registry(registry, maintainers)
+    _registry, problems = check_with_trust_file(registry)
     return [Finding("error", _rel(registry), problem.removeprefix(f"{registry}: "))
             for problem in problems]
 

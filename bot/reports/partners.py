@@ -107,6 +107,19 @@ def check_registry(path: Path, maintainers: dict[str, Maintainer]) -> tuple[Regi
     return Registry(lists[0], lists[1]), problems
 
 
+def check_with_trust_file(path: Path) -> tuple[Registry, list[str]]:
+    """:func:`check_registry` against the trust file in force (``BOT_TRUST_FILE``); a
+    trust file that cannot be read is one more problem. What ``partner check`` and
+    ``content check`` report."""
+    from bot.reports.vetting import TrustFileError, load_maintainers, trust_file
+
+    try:
+        maintainers = load_maintainers(trust_file())
+    except TrustFileError as exc:
+        return Registry([], []), [str(exc)]
+    return check_registry(path, maintainers)
+
+
 def load_registry(path: Path, maintainers: dict[str, Maintainer]) -> Registry:
     """The registry at ``path``, or :class:`PartnerRegistryError` with every problem."""
     registry, problems = check_registry(path, maintainers)
