@@ -68,6 +68,10 @@ class NgramModel:
     """Multinomial naive Bayes over character n-grams, stored as plain counts (JSON-safe)."""
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    # candidates -> each language's n-gram count plus the candidates' vocabulary: the
+    # same for every message, and counting them took most of the time of a message.
+    _denominators: dict[tuple[str, ...], dict[str, int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> NgramModel:
@@ -81,16 +85,24 @@ class NgramModel:
         if not candidates:
             return {}
         grams = list(_ngrams(text))
-        vocabulary = len({g for c in candidates for g in self.counts[c]}) + 1
+        totals = self._totals(tuple(candidates))
         scores = {}
         for language in candidates:
-            table = self.counts[language]
-            total = sum(table.values()) + vocabulary
+            table, total = self.counts[language], totals[language]
             scores[language] = sum(math.log((table.get(g, 0) + 1) / total) for g in grams)
         top = max(scores.values())
         exp = {language: math.exp(score - top) for language, score in scores.items()}
         norm = sum(exp.values())
         return {language: value / norm for language, value in exp.items()}
+
+
+    def _totals(self, candidates: tuple[str, ...]) -> dict[str, int]:
+        """Each candidate's n-gram count plus the candidates' vocabulary (add-one smoothing)."""
+        if candidates not in self._denominators:
+            vocabulary = len({g for c in candidates for g in self.counts[c]}) + 1
+            self._denominators[candidates] = {
+                c: sum(self.counts[c].values()) + vocabulary for c in candidates}
+        return self._denominators[candidates]
 
 
 @cache
