@@ -36,6 +36,7 @@ def turn_from_tracker(tracker: Tracker) -> dialogue.Turn:
     entities = {entity.get("entity"): entity.get("value")
                 for entity in message.get("entities") or []}
     choice = entities.get("choice")
+    close_call = message.get("close_call")
     return dialogue.Turn(
         intent=(message.get("intent") or {}).get("name"),
         text=message.get("text") or "",
@@ -47,6 +48,8 @@ def turn_from_tracker(tracker: Tracker) -> dialogue.Turn:
         else None,
         choice=choice if isinstance(choice, str) else None,  # a payload's, typed or not
         conversation_id=tracker.sender_id,
+        close_call=tuple(close_call) if isinstance(close_call, list) and len(close_call) == 2
+        and all(isinstance(name, str) for name in close_call) else None,
     )
 
 

@@ -26,12 +26,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.content.model import Content, Fact, SubQuestion
+from bot.content.model import Content, Fact, Procedure, SubQuestion
 from bot.countries import fold
 
 SCOPES = ("corridor", "destination", "origin", "charter")
 DOMESTIC_WORK = "domestic_work"  # the sub-questions that say who the worker is
 COMPANY_WORK = "company_work"
+HOW_TO = "how_to"  # asks what to do, step by step: a procedure answers it
 # For what the origin country decides (its fee caps, welfare fund, insurance), the
 # origin's facts come before the destination's.
 ORIGIN_FIRST = ("corridor", "origin", "destination", "charter")
@@ -217,6 +218,30 @@ def _keywords(fact: Fact) -> list[str]:
 
 def _content_words(text: str) -> set[str]:
     return {word for word in _WORD.findall(fold(text)) if len(word) >= _MIN_WORD_CHARS}
+
+
+def asks_something(questions: list[str]) -> bool:
+    """Whether ``questions`` asks for more than "how": "how do I...?" alone asks nothing."""
+    return any(question != HOW_TO for question in questions)
+
+
+def procedure_for(content: Content, *, topic: str | None, questions: list[str],
+                  origin: str | None, destination: str | None) -> Procedure | None:
+    """The procedure that answers a "how do I...?" question, from the worker's own
+    countries (the destination's first): the first that answers the sub-question asked
+    most, or, when nothing else is asked, the one of the question's topic."""
+    if HOW_TO not in questions:
+        return None
+    procedures = [procedure for code in (destination, origin) if code in content.countries
+                  for procedure in content.countries[code or ""].procedures]
+    wanted = [question for question in main_questions(content, questions) if question != HOW_TO]
+    for question in wanted:
+        for procedure in procedures:
+            if question in procedure.answers:
+                return procedure
+    if not wanted and topic:
+        return next((procedure for procedure in procedures if procedure.topic == topic), None)
+    return None
 
 
 def contacts(content: Content, origin: str | None, destination: str | None,

@@ -69,6 +69,13 @@ def _content_strings(content) -> Iterator[tuple[str, Path | None, int, str]]:
         for group in country.facts.values():
             for fact in group:
                 yield fact.text, fact.file, fact.line, ""
+        for procedure in country.procedures:
+            yield procedure.title, procedure.file, procedure.line, \
+                "Procedure title: what the steps are for. Keep it short."
+            for step in procedure.steps:
+                for part in (step.text, step.bring, step.cost, step.takes):
+                    if part:
+                        yield part, step.file, step.line, ""
     for corridor in content.corridors.values():
         for group in corridor.facts.values():
             for fact in group:

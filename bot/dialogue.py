@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from bot import answers, languages
-from bot.content.model import Amount, Content, CountryRef, Fact, Topic
+from bot.content.model import Amount, Content, CountryRef, Fact, Procedure, Step, Topic
 from bot.countries import assign_roles, country_name, find_countries, fold
 from bot.i18n import N_, Translator, translator
 from bot.render import MORE, PLAIN_TEXT, SOURCES, Capabilities, Choice, Reply, SourceNote
@@ -26,6 +26,7 @@ OTHER_COUNTRY = "other"
 MAX_REDRESS_FACTS = 2
 SHORT_MENU_COUNTRIES = 6  # "which country?" offers the likeliest few, then "another"
 REPORT = "report:start"  # the payload of "report this anonymously"
+STATUS = "status:start"  # the payload of "follow up a report I made"
 # What the user reads when a turn failed inside the bot: nothing of what went wrong.
 SOMETHING_FAILED = N_("Sorry, something went wrong on our side. Your earlier answers are "
                       "kept: please send your message again.")
@@ -72,6 +73,8 @@ class Turn:
     origin_hint: str | None = None  # from the channel: the phone number's country
     choice: str | None = None  # a button's payload, sent without NLU
     conversation_id: str = ""  # the channel's pseudonym, never a phone number or user id
+    # Two intents the classifier found almost equally likely (bot.nlu.close_call).
+    close_call: tuple[str, str] | None = None
 
 
 @dataclass
@@ -160,11 +163,46 @@ class Conversation:
         self._set(MENU, [choice.payload for choice in choices] if choices else None)
 
     def fact_text(self, fact: Fact) -> str:
-        text = self.t.gettext(fact.text, domain="content")
-        values = {name: self._format_value(value) for name, value in fact.values.items()}
-        return text.format(**values)
+        return self.content_text(fact.text, fact.values)
 
-    def source_note(self, fact: Fact) -> SourceNote:
+    def content_text(self, text: str, values: Mapping[str, Amount | CountryRef | str]) -> str:
+        """A content string in the user's language, its ``{placeholders}`` filled."""
+        formatted = {name: self._format_value(value) for name, value in values.items()}
+        return self.t.gettext(text, domain="content").format(**formatted)
+
+    def step_text(self, procedure: Procedure, index: int) -> str:
+        """One step: "Step 2 of 3: ..." where each page is a message of its own (SMS),
+        "2. ..." in a chat; then what to bring, what it costs and how long it takes."""
+        step = procedure.steps[index]
+        text = self.content_text(step.text, step.values)
+        if self.turn.capabilities.segment_budget:
+            lines = [self._("Step {number} of {total}: {text}").format(
+                number=index + 1, total=len(procedure.steps), text=text)]
+        else:
+            lines = [f"{index + 1}. {text}"]
+        for label, part in ((N_("Bring: {text}"), step.bring), (N_("Cost: {text}"), step.cost),
+                            (N_("Takes: {text}"), step.takes)):
+            if part:
+                lines.append(self._(label).format(text=self.content_text(part, step.values)))
+        return "\n".join(lines)
+
+    def say_procedure(self, procedure: Procedure, index: int = 0, report: bool = False,
+                      hinted: str | None = None) -> None:
+        """One step of a procedure per message (the title before the first); the next
+        waits for "next step" (MORE on SMS)."""
+        text = self.step_text(procedure, index)
+        if index == 0:
+            text = self.t.gettext(procedure.title, domain="content") + "\n" + text
+        step = procedure.steps[index]
+        self.outcome.replies.append(Reply(text, source=self.source_note(step)))
+        waiting = [later.id for later in procedure.steps[index + 1:]]
+        self._set(SHOWN_FACTS, [step.id])
+        self._set(MORE_FACTS, waiting or None)
+        if hinted:
+            self.say_hint(hinted)
+        self.offer_next(more=bool(waiting), report=report, next_step=True)
+
+    def source_note(self, fact: Fact | Step) -> SourceNote:
         verified = fact.verified
         return SourceNote(fact.source.short_title, fact.source.url,
                           self.t.format_date(verified.on) if verified else None,
@@ -197,6 +235,15 @@ class Conversation:
         return self.t.gettext(topic.title, domain="content")
 
     # -- menus ---------------------------------------------------------------
+    def intent_choice(self, intent: str) -> Choice | None:
+        """What choosing ``intent`` in a menu looks like, if the bot can offer it."""
+        if intent == "report_abuse":
+            return Choice(REPORT, self._("Report abuse anonymously"))
+        if intent == "check_report_status":
+            return Choice(STATUS, self._("Follow up a report I made"))
+        topic = self.content.topic_for_intent(intent)
+        return Choice(f"topic:{topic.id}", self.topic_title(topic)) if topic else None
+
     def topic_menu(self) -> list[Choice]:
         choices = [Choice(f"topic:{topic.id}", self.topic_title(topic))
                    for topic in self.content.topics.values() if topic.id != "emergency"]
@@ -272,6 +319,19 @@ class Conversation:
         fits the channel's first message; what to do next; the rest on "more"."""
         hinted = self.note_origin_hint()
         origin, destination = self.slots.get("origin"), self.slots.get("destination")
+        problem = any(self.content.questions[q].problem for q in questions
+                      if q in self.content.questions)
+        procedure = answers.procedure_for(self.content, topic=topic.id if topic else None,
+                                          questions=questions, origin=origin,
+                                          destination=destination)
+        if procedure is not None:
+            self._set(PENDING_TOPIC, None)
+            self._set(PENDING_QUESTIONS, None)
+            self.say_procedure(procedure, report=problem, hinted=hinted)
+            return
+        # Without a procedure, "how do I...?" asks what the other words ask.
+        asked_questions = questions
+        questions = [q for q in questions if q != answers.HOW_TO] or questions
         translated = {fact.id: self.t.lookup(fact.text, "content") or ""
                       for fact in self.content.all_facts()}
         asked_about = find_countries(" ".join(answers.question_sentences(self.turn.text)),
@@ -295,7 +355,7 @@ class Conversation:
                 self.say_facts([chosen[0].fact])
                 self._set(SHOWN_FACTS, [chosen[0].fact.id])
             self._set(PENDING_TOPIC, home.id if home else None)
-            self._set(PENDING_QUESTIONS, questions or None)
+            self._set(PENDING_QUESTIONS, asked_questions or None)
             if hinted:
                 self.say_hint(hinted)
             self.say(self._(COUNTRY_QUESTIONS[missing]),
@@ -307,8 +367,6 @@ class Conversation:
         if not chosen or (needs_country and not specific and (origin or destination)):
             self.say_not_known(standard=chosen[0].fact if chosen else None)
             return
-        problem = any(self.content.questions[q].problem for q in questions
-                      if q in self.content.questions)
         if preferred == "origin" and origin not in (None, OTHER_COUNTRY) and not any(
                 candidate.scope in ("corridor", "origin") and candidate.answered[:1]
                 == tuple(questions[:1]) for candidate in chosen):
@@ -356,12 +414,14 @@ class Conversation:
         self.say(self._("(From {country}? Reply 0 to change.)")
                  .format(country=country_name(origin, self.outcome.language)))
 
-    def offer_next(self, more: bool, report: bool) -> None:
-        """Buttons where the channel has them; otherwise one line of keywords."""
+    def offer_next(self, more: bool, report: bool, next_step: bool = False) -> None:
+        """Buttons where the channel has them; otherwise one line of keywords. With
+        ``next_step``, "more" brings the next step of a procedure."""
         if self.turn.capabilities.buttons:
             choices = []
             if more:
-                choices.append(Choice(MORE, self._("More")))
+                choices.append(Choice(MORE, self._("Next step") if next_step
+                                      else self._("More")))
             choices.append(Choice(SOURCES, self._("Sources")))
             if report:
                 choices.append(Choice(REPORT, self._("Report anonymously")))
@@ -371,7 +431,10 @@ class Conversation:
             return
         words = {"more": self._(MORE_WORD).upper(), "sources": self._(SOURCES_WORD).upper(),
                  "report": self._(REPORT_WORD).upper()}
-        if more:
+        if more and next_step:
+            self.say(self._("Reply {more} for the next step, or {sources} for the sources.")
+                     .format(**words))
+        elif more:
             self.say(self._("Reply {more} for more, or {sources} for the sources.")
                      .format(**words))
         else:
@@ -380,6 +443,11 @@ class Conversation:
             self.say(self._("To report this anonymously, write {report}.").format(**words))
 
     def say_more(self) -> None:
+        waiting_ids = self.slots.get(MORE_FACTS) or ()
+        step = self.content.step(waiting_ids[0]) if waiting_ids else None
+        if step is not None:
+            self.say_procedure(*step)
+            return
         waiting = self._slot_facts(MORE_FACTS)
         if not waiting:
             self.say(self._("That is all I have on this. Ask me another question, or say "
@@ -394,7 +462,8 @@ class Conversation:
         self.offer_next(more=bool(waiting), report=False)
 
     def say_sources(self) -> None:
-        shown = self._slot_facts(SHOWN_FACTS)
+        shown: list[Fact | Step] = [*self._slot_facts(SHOWN_FACTS),
+                                    *self._slot_steps(SHOWN_FACTS)]
         if not shown:
             self.say(self._("Ask me a question first: I will show where each answer comes "
                             "from."))
@@ -406,6 +475,11 @@ class Conversation:
             title = note.title if self.turn.capabilities.segment_budget else note.full_title
             lines.append(f"- {title}" + (f": {note.url}" if note.url else ""))
         self.say("\n".join(lines))
+
+    def _slot_steps(self, slot: str) -> list[Step]:
+        """The procedure steps whose ids a slot holds, still in the content."""
+        found = [self.content.step(step_id) for step_id in self.slots.get(slot) or ()]
+        return [procedure.steps[index] for procedure, index in filter(None, found)]
 
     def _slot_facts(self, slot: str) -> list[Fact]:
         """The facts whose ids a slot holds, still in the content."""
@@ -508,7 +582,7 @@ def answer_topic(conversation: Conversation) -> None:
     content, turn = conversation.content, conversation.turn
     topic = content.topic_for_intent(turn.intent or "")
     questions = answers.asked(turn.text, conversation.outcome.language, content)
-    if topic is None and not questions:
+    if topic is None and not answers.asks_something(questions):
         fallback(conversation)
         return
     conversation.note_countries(turn.text)
@@ -594,13 +668,18 @@ def choose_option(conversation: Conversation) -> None:
     elif kind == "menu" and value == "language":
         conversation.say(_("Choose your language:"), conversation.language_menu())
     elif kind == "topic" and value in conversation.content.topics:
-        conversation.answer(conversation.content.topics[value], [])
+        # Chosen after "which do you mean?": the sub-questions of the message it asked about.
+        asked = [] if conversation.slots.get(PENDING_TOPIC) \
+            else list(conversation.slots.get(PENDING_QUESTIONS) or ())
+        conversation.answer(conversation.content.topics[value], asked)
     elif payload == MORE:
         conversation.say_more()
     elif payload == SOURCES:
         conversation.say_sources()
     elif payload == REPORT:
         start_report(conversation)
+    elif payload == STATUS:
+        conversation.outcome.followup = "status_form"
     elif kind in ROLES:
         conversation._set(kind, value)
         _continue_after_countries(conversation, [kind])
@@ -643,8 +722,26 @@ def emergency(conversation: Conversation, where: str | None = None) -> None:
         conversation.say_fact(fact)
 
 
+def ask_which(conversation: Conversation, intents: tuple[str, str]) -> bool:
+    """"Which do you mean?" with the two close readings as choices; False if one of
+    them is not something the bot can offer."""
+    choices = [choice for choice in map(conversation.intent_choice, intents) if choice]
+    if len(choices) != len(intents):
+        return False
+    conversation.note_countries(conversation.turn.text)
+    questions = answers.asked(conversation.turn.text, conversation.outcome.language,
+                              conversation.content)
+    conversation._set(PENDING_TOPIC, None)
+    conversation._set(PENDING_QUESTIONS, questions or None)
+    conversation.say(conversation._("Which do you mean?"), choices)
+    return True
+
+
 def fallback(conversation: Conversation) -> None:
     _ = conversation._
+    close_call = conversation.turn.close_call
+    if close_call and conversation.turn.choice is None and ask_which(conversation, close_call):
+        return
     identification = conversation.turn.identification or {}
     if identification.get("unsupported") and not conversation.slots.get(LANGUAGE_CHOSEN):
         conversation.say(_("Sorry, I do not speak that language yet. Choose your language:"),
@@ -660,7 +757,7 @@ def fallback(conversation: Conversation) -> None:
             return
     questions = answers.asked(conversation.turn.text, conversation.outcome.language,
                               conversation.content)
-    if questions:
+    if answers.asks_something(questions):
         conversation.note_countries(conversation.turn.text)
         conversation.answer(None, questions)
         return
@@ -725,7 +822,8 @@ def run(handler: Handler, turn: Turn, content: Content, today: date | None = Non
     unsupported = (turn.identification or {}).get("unsupported")
     if unsupported and turn.choice is None and not in_form \
             and not turn.slots.get(LANGUAGE_CHOSEN) \
-            and not answers.asked(turn.text, conversation.outcome.language, content):
+            and not answers.asks_something(answers.asked(turn.text, conversation.outcome.language,
+                                                          content)):
         handler = fallback
     handler(conversation)
     return conversation.outcome

@@ -335,3 +335,20 @@ def test_a_message_of_invisible_characters_is_no_yes_or_no(domain):
     messages, validated = run_action(actions.ValidateReportForm, tracker, domain)
     assert validated["report_minor"] is None
     assert messages[0]["text"] == "Please reply with a number from 1 to 2."
+
+
+def test_a_close_call_from_the_nlu_asks_which_is_meant():
+    tracker = make_tracker("my agent threatens me since I reported him", "nlu_fallback",
+                           language=_lang("en"))
+    tracker.latest_message["close_call"] = ["report_abuse", "check_report_status"]
+    messages, slots = run_action(actions.ActionFallback, tracker)
+    assert slots["menu"] == ["report:start", "status:start"]
+    assert _texts(messages).startswith("Which do you mean?")
+
+
+@pytest.mark.parametrize("close_call", [["report_abuse"], "report_abuse", [1, 2], None])
+def test_a_malformed_close_call_is_an_ordinary_not_understood(close_call):
+    tracker = make_tracker("zzz qqq", "nlu_fallback", language=_lang("en"))
+    tracker.latest_message["close_call"] = close_call
+    messages, _slots = run_action(actions.ActionFallback, tracker)
+    assert _texts(messages).startswith("Sorry, I did not understand.")

@@ -168,3 +168,38 @@ def test_an_unsure_latin_guess_is_english(content, text):
     outcome = dialogue.run(dialogue.greet, dialogue.Turn(
         intent="greet", text=text, slots={}, identification=identification), content, TODAY)
     assert outcome.language == "en"
+
+
+def test_two_close_readings_get_which_do_you_mean_and_the_choice_starts_its_form(content):
+    asked = dialogue.run(dialogue.fallback, turn(
+        "I reported my agent last month and now he threatens me", "nlu_fallback",
+        close_call=("report_abuse", "check_report_status")), content, TODAY)
+    assert asked.slots["menu"] == [dialogue.REPORT, dialogue.STATUS]
+    assert texts(asked) == ["Which do you mean?\n1. Report abuse anonymously\n"
+                            "2. Follow up a report I made\nReply with a number."]
+    follow_up = dialogue.run(dialogue.choose_option, turn("2", "choose_option", asked.slots),
+                             content, TODAY)
+    assert (follow_up.followup, follow_up.replies) == ("status_form", [])
+    report = dialogue.run(dialogue.choose_option, turn("1", "choose_option", asked.slots),
+                          content, TODAY)
+    assert (report.followup, report.replies) == ("report_form", [])
+
+
+def test_the_topic_chosen_answers_the_question_that_was_asked(content):
+    asked = dialogue.run(dialogue.fallback, turn(
+        "what is the minimum wage in qatar for a housemaid", "nlu_fallback",
+        close_call=("ask_wages", "ask_domestic_worker_rights")), content, TODAY)
+    assert asked.slots["menu"] == ["topic:wages", "topic:domestic_workers"]
+    assert (asked.slots["destination"], asked.slots["pending_questions"]) == (
+        "QA", ["minimum_wage"])
+    answered = dialogue.run(dialogue.choose_option, turn("1", "choose_option", asked.slots),
+                            content, TODAY)
+    assert answered.slots["shown_facts"] == ["qa_minimum_wage"]
+
+
+def test_a_close_call_the_bot_cannot_offer_is_an_ordinary_not_understood(content):
+    outcome = dialogue.run(dialogue.fallback, turn(
+        "zzz", "nlu_fallback", close_call=("ask_wages", "ask_family")), content, TODAY)
+    assert outcome.slots["menu"] == ["topic:domestic_workers", "topic:recruitment_fees",
+                                     "topic:redress", "topic:wages", "menu:language"]
+    assert texts(outcome)[0].startswith("Sorry, I did not understand.")

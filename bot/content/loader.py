@@ -23,14 +23,20 @@ from babel.numbers import get_currency_name
 
 from bot.content.model import (
     KINDS,
+    MAX_STEPS,
+    MIN_STEPS,
+    PURPOSES,
     SHORT_SOURCE_CHARS,
+    VERIFIER_ROLES,
     Amount,
     Content,
     Corridor,
     Country,
     CountryRef,
     Fact,
+    Procedure,
     Source,
+    Step,
     SubQuestion,
     Topic,
     Verification,
@@ -167,22 +173,29 @@ class _FileReader:
             self.error(node.line, f"{what}'kind' must be one of {', '.join(KINDS)}")
             kind = None
         answers = self.answers(node.get("answers") or [], node.line, what)
+        depends_on_country = node.get("depends_on_country", False)
+        if not isinstance(depends_on_country, bool):
+            self.error(node.line, f"{what}'depends_on_country' must be true or false")
         keywords = self.words_by_language(node.get("keywords") or {}, node.line,
                                           f"{what}keywords")
         if text is not None and values is not None:
-            used = set(_PLACEHOLDER.findall(text))
-            for missing in sorted(used - set(values)):
-                self.error(node.line, f"{what}text uses {{{missing}}} but 'values' has no "
-                                      f"'{missing}'")
-            for unused in sorted(set(values) - used):
-                self.error(node.line, f"{what}'values' has '{unused}' but the text does not "
-                                      f"use {{{unused}}}")
+            self.placeholders(node.line, what, [text], values)
         if None in (fact_id, text, drafted, source, values, kind, answers) \
                 or verified is False:
             return None
         return Fact(fact_id, text.strip(), source, drafted, values,
                     verified=verified or None, kind=kind, answers=answers, keywords=keywords,
-                    file=self.path, line=node.line)
+                    depends_on_country=depends_on_country is True, file=self.path,
+                    line=node.line)
+
+    def placeholders(self, line: int, what: str, texts: list[str], values: dict) -> None:
+        """Every ``{placeholder}`` in the texts has a value, and every value is used."""
+        used = {name for text in texts for name in _PLACEHOLDER.findall(text)}
+        for missing in sorted(used - set(values)):
+            self.error(line, f"{what}text uses {{{missing}}} but 'values' has no '{missing}'")
+        for unused in sorted(set(values) - used):
+            self.error(line, f"{what}'values' has '{unused}' but the text does not use "
+                             f"{{{unused}}}")
 
     def date(self, node: _Node, key: str, what: str, required: bool = False) -> date | None:
         if node.get(key) is None and not required:
@@ -202,6 +215,10 @@ class _FileReader:
             return False
         on = self.date(node, "date", what + "verified: ", required=True)
         by = self.required(node, "by", str, what + "verified: ")
+        if by and by.strip() not in VERIFIER_ROLES:
+            self.error(node.line, f"{what}verified: 'by' must be a role, one of "
+                                  f"{', '.join(VERIFIER_ROLES)} (never a person's name)")
+            return False
         if on is None or not by:
             return False
         return Verification(on, by.strip())
@@ -304,6 +321,118 @@ class _FileReader:
             loaded = [self.fact(fact, seen, node.line) for fact in facts]
             groups[topic] = tuple(fact for fact in loaded if fact)
         return groups
+
+
+    def procedures(self, node: Any, line: int, roles: list[str], topics: set[str],
+                   seen_ids: set[str]) -> tuple[Procedure, ...]:
+        """The ``procedures:`` of a country file; ``seen_ids`` holds the ids already used
+        (facts and other procedures share one id space)."""
+        if node is None:
+            return ()
+        if not isinstance(node, list):
+            self.error(line, "'procedures' must be a list of procedures")
+            return ()
+        purposes = [purpose for role in roles for purpose in PURPOSES.get(role, ())]
+        loaded = [self.procedure(item, line, purposes, topics, seen_ids) for item in node]
+        return tuple(procedure for procedure in loaded if procedure)
+
+    def nothing_verified(self, node: Any, line: int, topics: set[str]) -> dict[str, str]:
+        """Required topics and procedure purposes that nothing verified covers, with why."""
+        if node is None:
+            return {}
+        if not isinstance(node, _Node):
+            self.error(line, "'nothing_verified' must map topic ids or procedure purposes to "
+                             "a note")
+            return {}
+        purposes = {purpose for group in PURPOSES.values() for purpose in group}
+        notes: dict[str, str] = {}
+        for key, note in node.items():
+            key_line = self._key_line(key, node.line)
+            if key not in topics and key not in purposes:
+                self.error(key_line, f"nothing_verified: '{key}' is neither a charter topic nor "
+                                     f"a procedure purpose ({', '.join(sorted(purposes))})")
+            elif not isinstance(note, str) or not note.strip():
+                self.error(key_line, f"nothing_verified: '{key}' needs a note saying what was "
+                                     "searched and why nothing is verified")
+            else:
+                notes[key] = note.strip()
+        return notes
+
+    def _key_line(self, key: Any, start: int) -> int:
+        """The line where ``key:`` is written, at or after ``start`` (the mapping's line)."""
+        pattern = re.compile(rf"^\s*{re.escape(str(key))}\s*:")
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        for number in range(start, len(lines) + 1):
+            if pattern.match(lines[number - 1]):
+                return number
+        return start
+
+    def _new_id(self, node: _Node, what: str, seen_ids: set[str]) -> str | None:
+        item_id = self.required(node, "id", str, what)
+        if item_id:
+            if not _ID.match(item_id):
+                self.error(node.line, f"{what}id '{item_id}' must be lowercase letters, "
+                                      "digits and _")
+            elif item_id in seen_ids:
+                self.error(node.line, f"{what}id '{item_id}' is used twice")
+            seen_ids.add(item_id)
+        return item_id
+
+    def procedure(self, node: Any, line: int, purposes: list[str], topics: set[str],
+                  seen_ids: set[str]) -> Procedure | None:
+        if not isinstance(node, _Node):
+            self.error(line, "each procedure must be a mapping with id, purpose, title, "
+                             "topic, steps")
+            return None
+        procedure_id = self._new_id(node, "procedure: ", seen_ids)
+        what = f"procedure '{procedure_id}': " if procedure_id else "procedure: "
+        purpose = self.required(node, "purpose", str, what)
+        if purpose is not None and purpose not in purposes:
+            self.error(node.line, f"{what}unknown purpose '{purpose}' (for this country: "
+                                  f"{', '.join(purposes) or 'none'})")
+            purpose = None
+        title = self.required(node, "title", str, what)
+        topic = self.required(node, "topic", str, what)
+        if topic is not None and topic not in topics:
+            self.error(node.line, f"{what}unknown topic '{topic}'")
+            topic = None
+        answers = self.answers(node.get("answers") or [], node.line, what)
+        steps = self.required(node, "steps", list, what)
+        if steps is not None and not MIN_STEPS <= len(steps) <= MAX_STEPS:
+            self.error(node.line, f"{what}has {len(steps)} steps: a procedure has "
+                                  f"{MIN_STEPS} to {MAX_STEPS}")
+        loaded = [self.step(step, node.line, what, seen_ids) for step in steps or []]
+        if procedure_id is None or purpose is None or title is None or topic is None \
+                or answers is None or None in loaded or not MIN_STEPS <= len(loaded) <= MAX_STEPS:
+            return None
+        return Procedure(procedure_id, purpose, title.strip(), topic, answers,
+                         tuple(step for step in loaded if step), self.path, node.line)
+
+    def step(self, node: Any, line: int, procedure: str, seen_ids: set[str]) -> Step | None:
+        if not isinstance(node, _Node):
+            self.error(line, f"{procedure}each step must be a mapping with id, text, source, "
+                             "drafted")
+            return None
+        step_id = self._new_id(node, f"{procedure}step: ", seen_ids)
+        what = f"step '{step_id}': " if step_id else f"{procedure}step: "
+        text = self.required(node, "text", str, what)
+        optional = {}
+        for key in ("bring", "cost", "takes"):
+            value = node.get(key)
+            if value is not None and not isinstance(value, str):
+                self.error(node.line, f"{what}'{key}' must be text")
+            optional[key] = value.strip() if isinstance(value, str) else None
+        drafted = self.date(node, "drafted", what, required=True)
+        verified = self.verification(node.get("verified"), node.line, what)
+        source = self.source(node.get("source"), node.line, what)
+        values = self.values(node.get("values") or {}, node.line, what)
+        if text is not None and values is not None:
+            self.placeholders(node.line, what, [text, *filter(None, optional.values())], values)
+        if step_id is None or text is None or drafted is None or source is None \
+                or values is None or isinstance(verified, bool):
+            return None
+        return Step(step_id, text.strip(), source, drafted, values, verified=verified,
+                    file=self.path, line=node.line, **optional)
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
@@ -413,6 +542,7 @@ def _load_topics(directory: Path, errors: list[ContentError], readers: list[_Fil
 def _load_countries(directory: Path, topics: set[str], errors: list[ContentError],
                     readers: list[_FileReader]) -> dict[str, Country]:
     countries: dict[str, Country] = {}
+    procedure_ids: set[str] = set()  # ids of procedures and steps, unique across countries
     for path in sorted(directory.glob("*.yml")):
         reader = _FileReader(path, errors)
         readers.append(reader)
@@ -431,8 +561,17 @@ def _load_countries(directory: Path, topics: set[str], errors: list[ContentError
         demonyms = _words_by_language(reader, data, "demonyms")
         aliases = _words_by_language(reader, data, "aliases")
         facts = reader.fact_groups(data.get("topics"), data.line, topics)
+        seen_ids = {fact.id for group in facts.values() for fact in group} | procedure_ids
+        procedures = reader.procedures(data.get("procedures"), data.line,
+                                       roles if isinstance(roles, list) else [], topics,
+                                       seen_ids)
+        nothing_verified = reader.nothing_verified(data.get("nothing_verified"), data.line,
+                                                   topics)
+        procedure_ids |= {item_id for procedure in procedures
+                          for item_id in (procedure.id, *(step.id for step in procedure.steps))}
         if code and currency:
-            countries[code] = Country(code, tuple(roles), currency, demonyms, aliases, facts, path)
+            countries[code] = Country(code, tuple(roles), currency, demonyms, aliases, facts, path,
+                                      procedures=procedures, nothing_verified=nothing_verified)
     return countries
 
 

@@ -13,6 +13,12 @@ SHORT_SOURCE_CHARS = 48  # what a source's short name may take on a phone screen
 # What a fact is, for ordering an answer: the rule with its number first, then what to
 # do and whom to call, then the international standard.
 KINDS = ("rule", "step", "contact", "standard")
+# What a procedure is for, by the role of the country whose file it is in.
+PURPOSES = {"destination": ("complaint", "passport_back"),
+            "origin": ("legal_departure", "welfare_claim")}
+MIN_STEPS, MAX_STEPS = 2, 6
+# Who may record that a fact was compared with its source: a role, never a person's name.
+VERIFIER_ROLES = ("caseworker", "lawyer", "paralegal", "translator", "researcher")
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class Fact:
     answers: tuple[str, ...] = ()
     # language code -> extra words that ask for this fact, besides its translated text
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A charter fact that country files refine or contradict: its truth depends on the country.
+    depends_on_country: bool = False
     file: Path | None = None
     line: int = 0
 
@@ -77,6 +85,41 @@ class Fact:
     @property
     def has_number(self) -> bool:
         return bool(self.values)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a worker does, in order. ``text``, ``bring``, ``cost`` and ``takes`` are
+    English msgids; ``values`` fill their ``{placeholders}`` as in a fact."""
+
+    id: str
+    text: str
+    source: Source
+    drafted: date
+    values: dict[str, Amount | CountryRef | str] = field(default_factory=dict)
+    bring: str | None = None  # what to bring, only where a source says so
+    cost: str | None = None
+    takes: str | None = None  # how long it takes
+    verified: Verification | None = None
+    file: Path | None = None
+    line: int = 0
+
+    def is_stale(self, today: date) -> bool:
+        return self.verified is not None and (today - self.verified.on).days > STALE_AFTER_DAYS
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """What to do, step by step, for one purpose (see PURPOSES) in one country."""
+
+    id: str
+    purpose: str
+    title: str  # English msgid
+    topic: str  # the charter topic it belongs to
+    answers: tuple[str, ...]  # sub-questions it answers
+    steps: tuple[Step, ...]
+    file: Path | None = None
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +145,9 @@ class Country:
     aliases: dict[str, tuple[str, ...]]
     facts: dict[str, tuple[Fact, ...]]  # topic id -> facts
     file: Path | None = None
+    procedures: tuple[Procedure, ...] = ()
+    # Required topic or procedure purpose -> why nothing verified covers it (for caseworkers).
+    nothing_verified: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -167,6 +213,18 @@ class Content:
     def corridor_facts(self, origin: str | None, destination: str | None) -> list[Fact]:
         corridor = self.corridors.get((origin or "", destination or ""))
         return [fact for group in corridor.facts.values() for fact in group] if corridor else []
+
+    def all_procedures(self) -> list[Procedure]:
+        return [procedure for country in self.countries.values()
+                for procedure in country.procedures]
+
+    def step(self, step_id: str) -> tuple[Procedure, int] | None:
+        """The procedure a step belongs to, and the step's index in it."""
+        for procedure in self.all_procedures():
+            for index, step in enumerate(procedure.steps):
+                if step.id == step_id:
+                    return procedure, index
+        return None
 
     def all_facts(self) -> list[Fact]:
         facts = [fact for topic in self.topics.values() for fact in topic.facts]
