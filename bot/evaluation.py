@@ -21,6 +21,10 @@ class Report:
     overall: float
     errors: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Messages that got "which do you mean?" (bot.nlu.close_call), and of those, how
+    # many offered the right intent among the two choices.
+    asked: int = 0
+    asked_right: int = 0
 
     def confusions(self, language: str | None = None) -> list[tuple[str, str, int]]:
         """(expected, predicted, count) of the errors, commonest first."""
@@ -41,6 +45,8 @@ class Report:
                                  count in self.confusions(language)[:top_confusions])
             lines.append(f"{language:10}{self.counts[language]:>5}{accuracy:>10.1%}  {confused}")
         lines.append(f"{'overall':10}{sum(self.counts.values()):>5}{self.overall:>10.1%}")
+        lines.append(f"asked \"which do you mean?\" on {self.asked} messages (counted above as "
+                     f"the first guess); the right intent was a choice in {self.asked_right}")
         return "\n".join(lines)
 
 
@@ -63,8 +69,15 @@ def evaluate(examples: list[tuple[str, str, str]], model: Path) -> Report:
     hits: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     errors = []
+    asked = asked_right = 0
     for (text, intent, language), result in zip(examples, parsed, strict=True):
         predicted = (result.get("intent") or {}).get("name")
+        close_call = result.get("close_call")
+        if close_call:
+            # Accuracy stays the classifier's: its first guess, not the question.
+            predicted = close_call[0]
+            asked += 1
+            asked_right += intent in close_call
         counts[language] += 1
         if predicted == intent:
             hits[language] += 1
@@ -73,7 +86,7 @@ def evaluate(examples: list[tuple[str, str, str]], model: Path) -> Report:
                            "predicted": predicted})
     by_language = {language: hits[language] / counts[language] for language in counts}
     overall = sum(hits.values()) / max(sum(counts.values()), 1)
-    return Report(by_language, overall, errors, dict(counts))
+    return Report(by_language, overall, errors, dict(counts), asked, asked_right)
 
 
 def evaluate_file(dataset: Path, model: Path, out: Path | None = None) -> Report:
@@ -82,6 +95,7 @@ def evaluate_file(dataset: Path, model: Path, out: Path | None = None) -> Report
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({
             "overall": report.overall, "by_language": report.by_language,
+            "asked_which": report.asked, "asked_which_right_choice": report.asked_right,
             "confusions": [{"expected": expected, "predicted": predicted, "count": count}
                            for expected, predicted, count in report.confusions()],
             "errors": report.errors}, ensure_ascii=False, indent=2), encoding="utf-8")
