@@ -1,6 +1,7 @@
 """The project's command line: ``python -m bot ...`` (installed as ``migrant-bot``).
 
     content check | stats | preview     for caseworkers editing content/
+    content verify ID --by ROLE         record that a fact was compared with its source
     i18n update | compile | check       for translators' gettext catalogs
     eval-nlu                            intent accuracy per language on a labelled set
     partner keygen | open | reply       a partner's keys; check and read a delivery; answer it
@@ -20,6 +21,7 @@ import argparse
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 
@@ -33,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--verbose", action="store_true", help="list every SMS-length warning")
     content_commands.add_parser("stats", help="coverage by language and by corridor")
+    verify = content_commands.add_parser(
+        "verify", help="record that a fact or procedure step was compared with its source")
+    verify.add_argument("item_id", metavar="FACT_ID", help="a fact's or a step's id")
+    verify.add_argument("--by", required=True, help="the verifier's role (caseworker, lawyer, "
+                                                    "paralegal, translator, researcher)")
+    verify.add_argument("--on", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="when it was compared (default: today)")
     preview = content_commands.add_parser("preview", help="what the bot would answer")
     preview.add_argument("topic", help="a topic id, e.g. recruitment_fees")
     preview.add_argument("--language", default="en")
@@ -139,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = {
         ("content", "check"): _content_check, ("content", "stats"): _content_stats,
-        ("content", "preview"): _content_preview, ("i18n", "update"): _i18n_update,
+        ("content", "preview"): _content_preview, ("content", "verify"): _content_verify,
+        ("i18n", "update"): _i18n_update,
         ("i18n", "compile"): _i18n_compile, ("i18n", "check"): _i18n_check,
         ("eval-nlu", None): _eval_nlu, ("eval-answers", None): _eval_answers,
         ("wait-for", None): _wait_for,
@@ -169,16 +179,47 @@ def _content_check(args: argparse.Namespace) -> int:
     for language, count in sorted(sms_counts.items()):
         print(f"warning: {count} facts in {language} take more than 3 SMS each "
               "(--verbose lists them)")
+    _print_trust_summary()
     errors = [f for f in findings if f.severity == "error"]
     warnings = len(findings) - len(errors)
     print(f"content check: {len(errors)} errors, {warnings} warnings")
     return 1 if errors or (args.strict and warnings) else 0
 
 
+def _print_trust_summary() -> None:
+    """How far the content can be trusted: what ``content check`` adds after its findings."""
+    from bot.content import load_content
+    from bot.content.check import nothing_verified_count, status
+
+    content, _errors = load_content()
+    today = date.today()
+    steps = [step for procedure in content.all_procedures() for step in procedure.steps]
+    for label, items in (("facts", content.all_facts()), ("procedure steps", steps)):
+        counts = status(items, today)
+        print(f"{label}: {counts.verified} verified, {counts.stale} verified more than 18 "
+              f"months ago, {counts.unverified} unverified, {counts.without_url} without a URL")
+    print(f"nothing verified: {nothing_verified_count(content)} topics and procedures marked "
+          "'nothing_verified'")
+
+
+def _content_verify(args: argparse.Namespace) -> int:
+    from bot.content.loader import content_dir
+    from bot.content.verify import VerifyRefused, verify
+
+    try:
+        recorded = verify(args.item_id, args.by, args.on, directory=content_dir())
+    except VerifyRefused as refused:
+        print(f"content verify: {refused}", file=sys.stderr)
+        return 2
+    print(f"{recorded.file}: '{recorded.item_id}' verified on {recorded.on} by a "
+          f"{recorded.by}")
+    return 0
+
+
 def _content_stats(args: argparse.Namespace) -> int:
     from bot import languages
     from bot.content import load_content
-    from bot.content.check import corridor_matrix, coverage_by_language
+    from bot.content.check import corridor_matrix, country_table, coverage_by_language
 
     content, _errors = load_content()
     print(f"{len(content.topics)} topics, {len(content.countries)} countries, "
@@ -197,6 +238,8 @@ def _content_stats(args: argparse.Namespace) -> int:
         print(f"{origin.code:4}{cells}")
     unanswered = [pair for pair, count in matrix.items() if count == 0]
     print(f"\n{len(matrix) - len(unanswered)} of {len(matrix)} corridors answered")
+    print("\nFacts by country (Markdown, for the README):\n")
+    print(country_table(content))
     return 0
 
 
