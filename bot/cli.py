@@ -4,6 +4,7 @@
     content verify ID --by ROLE         record that a fact was compared with its source
     i18n update | compile | check       for translators' gettext catalogs
     eval-nlu                            intent accuracy per language on a labelled set
+    nlu-compare                         intent classifiers compared, by CV and on the dev sets
     partner keygen | open | reply       a partner's keys; check and read a delivery; answer it
     partner verify-key                  the key partners check deliveries with
     partner check | vet | maintainer-keygen   maintainers: check the registry, vet an entry
@@ -67,6 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--never", action="append", default=[], metavar="EXPECTED:PREDICTED",
                           help="a confusion that must not happen at all, e.g. "
                                "report_abuse:check_report_status (may repeat)")
+
+    nlu_compare = commands.add_parser(
+        "nlu-compare", help="compare intent classifiers by cross-validation and on the "
+                            "development sets (bot/nlu/compare.py)")
+    nlu_compare.add_argument("--folds", type=int, default=5)
+    nlu_compare.add_argument("--out", type=Path, default=Path("results/nlu-compare.json"))
+    nlu_compare.add_argument("--data", type=Path, default=Path("data/nlu"))
+    nlu_compare.add_argument("--hard", type=Path, default=Path("../shared/eval/dev_nlu_hard.yml"))
+    nlu_compare.add_argument("--clean", type=Path, default=Path("../shared/eval/dev_nlu.yml"))
+    nlu_compare.add_argument("--no-diet", dest="diet", action="store_false",
+                             help="skip training the small DIET (several minutes)")
 
     answers = commands.add_parser("eval-answers", help="fact questions through the trained bot")
     answers.add_argument("dataset", type=Path, help="YAML: items with text, expect_any, ...")
@@ -152,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         ("i18n", "update"): _i18n_update,
         ("i18n", "compile"): _i18n_compile, ("i18n", "check"): _i18n_check,
         ("eval-nlu", None): _eval_nlu, ("eval-answers", None): _eval_answers,
+        ("nlu-compare", None): _nlu_compare,
         ("wait-for", None): _wait_for,
         ("bench", None): _bench, ("partner", "keygen"): _partner_keygen,
         ("partner", "open"): _partner_open, ("partner", "reply"): _partner_reply,
@@ -317,6 +330,21 @@ def _eval_nlu(args: argparse.Namespace) -> int:
                   "times: it must never be")
             failed = True
     return 1 if failed else 0
+
+
+def _nlu_compare(args: argparse.Namespace) -> int:
+    from bot.nlu.compare import compare, table, write
+
+    eval_sets = {name: path for name, path in (("hard", args.hard), ("clean", args.clean))
+                 if path.is_file()}
+    for name, path in (("hard", args.hard), ("clean", args.clean)):
+        if name not in eval_sets:
+            print(f"nlu-compare: {path} not found, {name} set skipped", file=sys.stderr)
+    results = compare(args.data, eval_sets, folds=args.folds, diet=args.diet)
+    write(results, args.out)
+    print(table(results))
+    print(f"written to {args.out}")
+    return 0
 
 
 def _eval_answers(args: argparse.Namespace) -> int:

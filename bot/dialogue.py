@@ -722,6 +722,10 @@ def emergency(conversation: Conversation, where: str | None = None) -> None:
         conversation.say_fact(fact)
 
 
+# A report is started, not answered: between these and a question the bot always asks.
+REPORT_INTENTS = frozenset({"report_abuse", "check_report_status"})
+
+
 def ask_which(conversation: Conversation, intents: tuple[str, str]) -> bool:
     """"Which do you mean?" with the two close readings as choices; False if one of
     them is not something the bot can offer."""
@@ -740,8 +744,17 @@ def ask_which(conversation: Conversation, intents: tuple[str, str]) -> bool:
 def fallback(conversation: Conversation) -> None:
     _ = conversation._
     close_call = conversation.turn.close_call
-    if close_call and conversation.turn.choice is None and ask_which(conversation, close_call):
-        return
+    if close_call and conversation.turn.choice is None:
+        questions = answers.asked(conversation.turn.text, conversation.outcome.language,
+                                  conversation.content)
+        if answers.asks_something(questions) and not set(close_call) & REPORT_INTENTS:
+            # The words name what is asked ("minimum wage", "gratuity"): they decide
+            # between two close topics, as they decide for any question.
+            conversation.note_countries(conversation.turn.text)
+            conversation.answer(None, questions)
+            return
+        if ask_which(conversation, close_call):
+            return
     identification = conversation.turn.identification or {}
     if identification.get("unsupported") and not conversation.slots.get(LANGUAGE_CHOSEN):
         conversation.say(_("Sorry, I do not speak that language yet. Choose your language:"),

@@ -11,12 +11,17 @@ Three sources, each used where it is strong:
   not speak, and breaks ties between the Latin-script languages.
 
 Short or ambiguous messages are reported as not confident, so that the dialogue
-keeps the language it has instead of flipping on "ok" or "3".
+keeps the language it has instead of flipping on "ok" or "3". The exception is a short
+message with a word that only one language uses: "hello po" is Tagalog, "bonjour"
+French, "terima kasih" Indonesian. Such marker words are learnt from our examples too
+(:meth:`NgramModel.train`); "hi", "ok", "salam" or "namaste" are used in several
+languages and decide nothing.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -40,6 +45,14 @@ _LOOKALIKES = set(CODES) | {"fil", "ms", "jv", "su", "pt", "gl", "ca", "it", "oc
 _MIN_LETTERS = 8
 _MIN_POSTERIOR = 0.80
 _NGRAM_SIZES = (1, 2, 3, 4)
+# A marker word appears in at least this many examples, nine in ten of them in one language.
+_MARKER_MIN_EXAMPLES = 4
+_MARKER_SHARE = 0.9
+_MARKER_MAX_WORDS = 3  # markers decide only messages this short
+# ...and a one-word message only from a word this long: "hai" is Hinglish's "is" in our
+# examples, but alone it is an Indonesian or English greeting.
+_MARKER_MIN_LETTERS_ALONE = 4
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -63,11 +76,17 @@ def _ngrams(text: str) -> Iterable[str]:
                 yield padded[start : start + size]
 
 
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
 @dataclass
 class NgramModel:
-    """Multinomial naive Bayes over character n-grams, stored as plain counts (JSON-safe)."""
+    """Multinomial naive Bayes over character n-grams, stored as plain counts (JSON-safe),
+    and the marker words of each language (word -> language)."""
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
     # candidates -> each language's n-gram count plus the candidates' vocabulary: the
     # same for every message, and counting them took most of the time of a message.
     _denominators: dict[tuple[str, ...], dict[str, int]] = field(
@@ -76,9 +95,30 @@ class NgramModel:
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> NgramModel:
         counts: dict[str, Counter] = {}
+        word_languages: dict[str, Counter] = {}
         for text, language in examples:
             counts.setdefault(language, Counter()).update(_ngrams(text))
-        return cls({language: dict(counter) for language, counter in counts.items()})
+            for word in set(_words(text)):
+                word_languages.setdefault(word, Counter())[language] += 1
+        markers = {}
+        for word, languages in word_languages.items():
+            (language, examples_in_it), = languages.most_common(1)
+            total = sum(languages.values())
+            if total >= _MARKER_MIN_EXAMPLES and examples_in_it >= _MARKER_SHARE * total:
+                markers[word] = language
+        return cls({language: dict(counter) for language, counter in counts.items()}, markers)
+
+    def marked_language(self, text: str, candidates: Iterable[str]) -> str | None:
+        """The one candidate language whose marker words a short message uses, if one."""
+        words = _words(text)
+        if not words or len(words) > _MARKER_MAX_WORDS:
+            return None
+        if len(words) == 1 and len(words[0]) < _MARKER_MIN_LETTERS_ALONE:
+            return None
+        marked = {self.markers[word] for word in words if word in self.markers}
+        if len(marked) == 1 and (language := marked.pop()) in candidates:
+            return language
+        return None
 
     def posteriors(self, text: str, candidates: Iterable[str]) -> dict[str, float]:
         candidates = [c for c in candidates if c in self.counts]
@@ -159,4 +199,9 @@ def identify(text: str, model: NgramModel | None = None) -> Identification:
             norm = sum(posteriors.values())
             posteriors = {language: p / norm for language, p in posteriors.items()}
     guess = max(posteriors, key=posteriors.__getitem__)
-    return Identification(guess, long_enough and posteriors[guess] >= _MIN_POSTERIOR, title)
+    if long_enough and posteriors[guess] >= _MIN_POSTERIOR:
+        return Identification(guess, True, title)
+    marked = model.marked_language(text, candidates) if model else None
+    if marked:
+        return Identification(marked, True, title)
+    return Identification(guess, False, title)

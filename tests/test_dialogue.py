@@ -185,16 +185,24 @@ def test_two_close_readings_get_which_do_you_mean_and_the_choice_starts_its_form
     assert (report.followup, report.replies) == ("report_form", [])
 
 
-def test_the_topic_chosen_answers_the_question_that_was_asked(content):
-    asked = dialogue.run(dialogue.fallback, turn(
+def test_a_close_call_whose_words_name_the_question_is_answered_not_asked(content):
+    outcome = dialogue.run(dialogue.fallback, turn(
         "what is the minimum wage in qatar for a housemaid", "nlu_fallback",
         close_call=("ask_wages", "ask_domestic_worker_rights")), content, TODAY)
+    assert (outcome.slots["destination"], outcome.slots["shown_facts"]) == (
+        "QA", ["qa_minimum_wage"])
+    assert "Which do you mean?" not in texts(outcome)[0]
+
+
+def test_the_topic_chosen_answers_the_question_that_was_asked(content):
+    asked = dialogue.run(dialogue.fallback, turn(
+        "in qatar, what about my madam and my money", "nlu_fallback",
+        close_call=("ask_wages", "ask_domestic_worker_rights")), content, TODAY)
     assert asked.slots["menu"] == ["topic:wages", "topic:domestic_workers"]
-    assert (asked.slots["destination"], asked.slots["pending_questions"]) == (
-        "QA", ["minimum_wage"])
+    assert (asked.slots["destination"], asked.slots.get("pending_questions")) == ("QA", None)
     answered = dialogue.run(dialogue.choose_option, turn("1", "choose_option", asked.slots),
                             content, TODAY)
-    assert answered.slots["shown_facts"] == ["qa_minimum_wage"]
+    assert answered.slots["shown_facts"] == ["qa_minimum_wage", "qa_wage_protection"]
 
 
 def test_a_close_call_the_bot_cannot_offer_is_an_ordinary_not_understood(content):

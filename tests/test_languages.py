@@ -71,3 +71,36 @@ def test_trained_model_tells_nepali_from_hindi_and_reads_romanised_text():
     assert identify("मेरो पासपोर्ट कहाँ छ, तलब पनि छैन", model).language == "ne"
     assert identify("मेरा पासपोर्ट कहाँ है, सैलरी भी नहीं है", model).language == "hi"
     assert identify("mero paisa kati lagcha", model).language == "ne"
+
+
+MARKER_EXAMPLES = [
+    ("hello po", "tl"), ("salamat po", "tl"), ("sahod ko po", "tl"), ("tulong po", "tl"),
+    ("bonjour madame", "fr"), ("bonjour, mon salaire", "fr"), ("bonjour aidez moi", "fr"),
+    ("bonjour merci", "fr"),
+    ("kya hai", "hi"), ("paisa nahi hai", "hi"), ("kaam hai", "hi"), ("problem hai", "hi"),
+    ("hello", "en"), ("hello sir", "en"), ("hello madam", "en"), ("hello there", "en"),
+    ("hello ji", "hi"),
+]
+
+
+def test_words_used_by_one_language_only_become_its_markers():
+    model = NgramModel.train(MARKER_EXAMPLES)
+    assert {word: model.markers[word] for word in ("po", "bonjour", "hai")} == {
+        "po": "tl", "bonjour": "fr", "hai": "hi"}
+    assert "hello" not in model.markers  # in four English examples and one Hindi: 0.8
+    assert "salamat" not in model.markers  # one example is too few
+
+
+@pytest.mark.parametrize(("text", "language"), [("hello po", "tl"), ("bonjour", "fr")])
+def test_a_short_message_with_one_language_s_markers_is_that_language(text, language):
+    result = identify(text, NgramModel.train(MARKER_EXAMPLES))
+    assert (result.language, result.confident) == (language, True)
+
+
+@pytest.mark.parametrize("text", [
+    "po hai",  # markers of two languages
+    "hai",  # one word of three letters decides nothing
+    "hello",  # no marker
+])
+def test_a_short_message_without_one_language_s_markers_stays_unsure(text):
+    assert identify(text, NgramModel.train(MARKER_EXAMPLES)).confident is False

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.langid import NgramModel, identify
 
 LANGUAGE = "language"
-_MODEL_FILE = "ngram_counts.json"
+_MODEL_FILE = "language_model.json"  # n-gram counts and marker words
 
 
 @DefaultV1Recipe.register(
@@ -51,10 +51,10 @@ class LanguageIdentifier(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> LanguageIdentifier:
         try:
             with model_storage.read_from(resource) as directory:
-                counts = json.loads((directory / _MODEL_FILE).read_text(encoding="utf-8"))
+                saved = json.loads((directory / _MODEL_FILE).read_text(encoding="utf-8"))
         except (ValueError, OSError):
-            counts = None
-        return cls(model_storage, resource, NgramModel(counts) if counts else None)
+            return cls(model_storage, resource)
+        return cls(model_storage, resource, NgramModel(saved["counts"], saved["markers"]))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = []
@@ -65,8 +65,8 @@ class LanguageIdentifier(GraphComponent):
                 examples.append((message.get(TEXT), language))
         self._model = NgramModel.train(examples)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / _MODEL_FILE).write_text(json.dumps(self._model.counts),
-                                                 encoding="utf-8")
+            saved = {"counts": self._model.counts, "markers": self._model.markers}
+            (directory / _MODEL_FILE).write_text(json.dumps(saved), encoding="utf-8")
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
