@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import answers, languages
 from bot.content.model import Amount, Content, CountryRef, Fact, Procedure, Step, Topic
-from bot.countries import assign_roles, country_name, find_countries, fold
+from bot.countries import assign_roles, country_name, find_countries, find_mentions, fold
 from bot.i18n import N_, Translator, translator
 from bot.render import MORE, PLAIN_TEXT, SOURCES, Capabilities, Choice, Reply, SourceNote
 
@@ -141,6 +141,8 @@ class Conversation:
         self.outcome = Outcome(resolve_language(turn, content))
         self._set(LANGUAGE, self.outcome.language)
         self.t: Translator = translator(self.outcome.language)
+        self.named_unknown: list[str] = []  # countries without a file this turn named
+        self._said_unverified: set[str] = set()
 
     # -- state -------------------------------------------------------------
     def _set(self, slot: str, value: Any) -> None:
@@ -277,13 +279,43 @@ class Conversation:
 
     # -- countries and topics ------------------------------------------------
     def note_countries(self, text: str) -> list[str]:
-        """Fill origin and destination from what the user wrote; return the roles filled."""
-        found = assign_roles(find_countries(text, self.content), self.content)
+        """Fill origin and destination from what the user wrote; return the roles filled.
+        A country without a content file counts too: the answer says that nothing is
+        verified for it."""
+        found = assign_roles(find_mentions(text, self.content), self.content,
+                             self._lacking_role())
         for role, code in found.items():
             self._set(role, code)
             if role == "origin":
                 self._set(ORIGIN_HINTED, None)
+            if code not in self.content.countries and code not in self.named_unknown:
+                self.named_unknown.append(code)
         return list(found)
+
+    def _lacking_role(self) -> str | None:
+        """The role a country named without "from" or "in" fills: the one the menu asks
+        for, else the only one the conversation does not know yet."""
+        for item in self.slots.get(MENU) or ():
+            role = str(item).partition(":")[0]
+            if role in ROLES:
+                return role
+        missing = [role for role in ROLES if not self.slots.get(role)]
+        return missing[0] if len(missing) == 1 else None
+
+    def unknown_countries(self) -> list[str]:
+        """The worker's countries that have no content file."""
+        return [self.slots[role] for role in ROLES
+                if self.slots.get(role) not in (None, OTHER_COUNTRY)
+                and self.slots[role] not in self.content.countries]
+
+    def say_nothing_verified(self, codes: list[str]) -> None:
+        """"I have nothing verified for Ghana.", once a turn for each country."""
+        new = [code for code in codes if code not in self._said_unverified]
+        if not new:
+            return
+        self._said_unverified.update(new)
+        names = self.t.format_list([country_name(code, self.outcome.language) for code in new])
+        self.say(self._("I have nothing verified for {countries}.").format(countries=names))
 
     def note_origin_hint(self) -> str | None:
         """Take the origin from the channel (the phone number's country) or, failing that,
@@ -318,6 +350,7 @@ class Conversation:
         """Answer a question: the facts that answer it, most specific first, as much as
         fits the channel's first message; what to do next; the rest on "more"."""
         hinted = self.note_origin_hint()
+        self.say_nothing_verified(self.named_unknown)
         origin, destination = self.slots.get("origin"), self.slots.get("destination")
         problem = any(self.content.questions[q].problem for q in questions
                       if q in self.content.questions)
@@ -371,8 +404,11 @@ class Conversation:
                 candidate.scope in ("corridor", "origin") and candidate.answered[:1]
                 == tuple(questions[:1]) for candidate in chosen):
             # What was asked is the origin's to answer, and we know nothing of it.
-            self.say(self._("I do not have verified information on this for {countries}.")
-                     .format(countries=country_name(origin, self.outcome.language)))
+            if origin in self.content.countries:
+                self.say(self._("I do not have verified information on this for {countries}.")
+                         .format(countries=country_name(origin, self.outcome.language)))
+            else:
+                self.say_nothing_verified([origin])
         self._say_answer([candidate.fact for candidate in chosen], questions, problem, hinted)
 
     def _home_topic(self, questions: list[str]) -> Topic | None:
@@ -386,7 +422,10 @@ class Conversation:
                     hinted: str | None) -> None:
         first, rest = facts[:1], facts[1:]
         contacts: list[Fact] = []
-        if problem:
+        # Whom to call ends an answer to a problem, and the answer that says a country
+        # just named has nothing verified.
+        refer = problem or bool(self.named_unknown)
+        if refer:
             contacts = answers.contacts(self.content, self.slots.get("origin"),
                                         self.slots.get("destination"), questions,
                                         self.turn.text)
@@ -396,10 +435,10 @@ class Conversation:
         rest = [fact for fact in rest if fact not in steps]
         self.say_facts(first)
         self.say_facts(steps)
-        if problem and not contacts:
+        if refer and not contacts:
             self.say(self._("I have no verified contact for your country. Your country's "
                             "embassy or consulate can help."))
-        elif problem and self.slots.get("origin") in (None, OTHER_COUNTRY):
+        elif refer and self.slots.get("origin") not in self.content.countries:
             # We named the destination's line; the worker's own country we do not know.
             self.say(self._("Your country's embassy or consulate can help too."))
         shown = first + steps
@@ -499,15 +538,21 @@ class Conversation:
     def say_not_known(self, standard: Fact | None = None) -> None:
         """Say that nothing verified is known for the worker's countries, then the
         international standard in one fact (if there is one), then whom to turn to."""
+        unknown = self.unknown_countries()
+        self.say_nothing_verified(unknown)
         named = [country_name(self.slots[role], self.outcome.language) for role in ROLES
-                 if self.slots.get(role) not in (None, OTHER_COUNTRY)]
+                 if self.slots.get(role) in self.content.countries]
         if named:
             self.say(self._("I do not have verified information on this for {countries}.")
                      .format(countries=", ".join(named)))
-        else:
+        elif not unknown:
             self.say(self._("I do not have verified information on this for your country."))
         shown = [standard] if standard else []
         self.say_facts(shown)
+        self.say_help(shown)
+
+    def say_help(self, shown: list[Fact]) -> None:
+        """Whom to turn to (see :meth:`redress_facts`), after the facts already ``shown``."""
         facts = [fact for fact in self.redress_facts() if fact not in shown]
         if facts:
             self.say(self._("These can help you:"))
@@ -523,12 +568,10 @@ class Conversation:
                                  self.slots.get("destination"), ["hotline"], self.turn.text)
         if facts:
             return facts[:MAX_REDRESS_FACTS]
-        known = [self.slots.get(role) for role in ROLES
-                 if self.slots.get(role) not in (None, OTHER_COUNTRY)]
-        for code in known:
-            country = self.content.countries.get(code)
-            if country:
-                facts += country.facts.get("redress", ())
+        known = [self.content.countries[self.slots[role]] for role in ROLES
+                 if self.slots.get(role) in self.content.countries]
+        for country in known:
+            facts += country.facts.get("redress", ())
         if not facts and not known and "redress" in self.content.topics:
             facts = list(self.content.topics["redress"].facts)
         return facts[:MAX_REDRESS_FACTS]
@@ -635,6 +678,9 @@ def _continue_after_countries(conversation: Conversation, filled: list[str]) -> 
                       if conversation.slots.get(role) not in (None, OTHER_COUNTRY))
     conversation.say(_("Thank you. I will use this for your questions: {countries}.")
                      .format(countries=named))
+    if conversation.named_unknown:
+        conversation.say_nothing_verified(conversation.named_unknown)
+        conversation.say_help([])
     conversation.say(_("Ask me a question, or say \"help\" to see all topics."))
 
 
@@ -712,8 +758,14 @@ def emergency(conversation: Conversation, where: str | None = None) -> None:
     conversation.note_countries(conversation.turn.text)
     conversation.say(_("If you are in danger now, call the emergency number of the country "
                        "you are in."))
-    destination = content.countries.get(where or conversation.slots.get("destination") or "")
-    places = [destination] if destination else content.countries_with_role("destination")
+    code = where or conversation.slots.get("destination")
+    if code in content.countries:
+        places = [content.countries[code]]
+    elif code in (None, OTHER_COUNTRY):
+        places = content.countries_with_role("destination")
+    else:  # a country without a file: never another country's number
+        conversation.say_nothing_verified([code])
+        places = []
     for country in places:
         for fact in country.facts.get("emergency", ()):
             conversation.say_fact(fact)

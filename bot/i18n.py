@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 from bot import languages
@@ -90,6 +91,10 @@ class Translator:
         # set apart from the digits ("NPR 10,000", not "NPR10,000"). A plain space, as
         # a no-break space would make an SMS cost twice as much (UCS-2).
         return _CODE_NEXT_TO_DIGIT.sub(" ", text)
+
+    def format_list(self, items: list[str]) -> str:
+        """"Ghana and Japan", "Ghana y Japón", "घाना र जापान"."""
+        return format_list(items, locale=self.locale)
 
     def format_date(self, value: date) -> str:
         return format_date(value, format="medium", locale=self.locale)

@@ -91,3 +91,26 @@ def test_broken_edit_is_reported_with_file_and_line_and_last_good_content_served
     time.sleep(2.5)
     fixed = _text(url, f"edit-{uuid.uuid4().hex[:6]}", question)
     assert "your PASSPORT" in fixed
+
+
+def test_a_worker_from_a_country_without_a_file_hears_nothing_verified_and_only_own_numbers(
+        bot_url):
+    url, _workdir = bot_url
+    content, _errors = load_content()
+    assert "GH" not in content.countries
+    replies = post_message(url, f"ghana-{uuid.uuid4().hex[:6]}",
+                           "I am from Ghana and I work in Kuwait. My salary was not paid, "
+                           "who can I call?")
+    texts = [reply.get("text", "") for reply in replies]
+    assert texts[0] == "I have nothing verified for Ghana."
+    kuwait = {value for fact in content.country_facts("KW") for value in fact.values.values()
+              if isinstance(value, str)}
+    others = {value for code in content.countries if code != "KW"
+              for fact in content.country_facts(code) if fact.kind == "contact"
+              for value in fact.values.values() if isinstance(value, str)} - kuwait
+    said = "\n".join(texts)
+    assert len([value for value in kuwait if value in said]) >= 1  # whom to call, in Kuwait
+    assert sorted(value for value in others if value in said) == []
+    assert texts[-3:] == ["Your country's embassy or consulate can help too.",
+                          "Reply SOURCES for the sources.",
+                          "To report this anonymously, write REPORT."]

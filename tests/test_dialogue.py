@@ -1,6 +1,7 @@
 """bot.dialogue: answers composed for the channel, hints, "more" and "sources", language.
 
-Pure: each test runs one handler on one turn over a small fixed content.
+Pure: each test runs one handler on one turn over a small fixed content (the real content
+where a test loads it).
 """
 
 from __future__ import annotations
@@ -211,3 +212,93 @@ def test_a_close_call_the_bot_cannot_offer_is_an_ordinary_not_understood(content
     assert outcome.slots["menu"] == ["topic:domestic_workers", "topic:recruitment_fees",
                                      "topic:redress", "topic:wages", "menu:language"]
     assert texts(outcome)[0].startswith("Sorry, I did not understand.")
+
+
+# -- countries without a content file --------------------------------------------------
+
+
+def test_an_unknown_destination_gets_nothing_verified_and_the_origins_own_hotline(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "I am from Nepal and I work in Japan. my salary was not paid. where do i call?",
+        "ask_wages"), content, TODAY)
+    assert (outcome.slots["origin"], outcome.slots["destination"]) == ("NP", "JP")
+    assert outcome.slots["shown_facts"] == ["np_hotline"]
+    assert texts(outcome) == [
+        "I have nothing verified for Japan.",
+        "Nepal's Foreign Employment Board helpline is 1141. (FEB Nepal, not yet checked)",
+        "Reply SOURCES for the sources.",
+        "To report this anonymously, write REPORT.",
+    ]
+
+
+def test_an_unknown_destination_and_no_fact_of_the_origin_still_refer_to_the_origin(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "I am from Nepal and I work in Japan. what is the minimum wage?", "ask_wages"),
+        content, TODAY)
+    assert outcome.slots["shown_facts"] == ["std_minimum_wage_cover", "np_hotline"]
+    assert texts(outcome)[:2] == ["I have nothing verified for Japan.",
+                                  "I do not have verified information on this for Nepal."]
+    assert texts(outcome)[3:] == [
+        "These can help you:",
+        "Nepal's Foreign Employment Board helpline is 1141. (FEB Nepal, not yet checked)"]
+
+
+def test_an_unknown_origin_gets_nothing_verified_then_the_destinations_answer(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "I am from Ghana and I work in Qatar. my salary was not paid. where do i call?",
+        "ask_wages"), content, TODAY)
+    assert outcome.slots["shown_facts"] == ["qa_ministry_line"]
+    assert texts(outcome) == [
+        "I have nothing verified for Ghana.",
+        "You can complain to Qatar's Ministry of Labour on 16008. (Qatar MoL, not yet checked)",
+        "Your country's embassy or consulate can help too.",
+        "Reply SOURCES for the sources.",
+        "To report this anonymously, write REPORT.",
+    ]
+
+
+def test_two_unknown_countries_get_the_charters_help_and_no_countrys_number(content):
+    outcome = dialogue.run(dialogue.answer_topic, turn(
+        "I am from Ghana and I work in Japan. what is the minimum wage?", "ask_wages"),
+        content, TODAY)
+    assert outcome.slots["shown_facts"] == ["std_minimum_wage_cover", "std_complain"]
+    assert texts(outcome) == [
+        "I have nothing verified for Ghana and Japan.",
+        "Countries that ratified ILO Convention 189 must cover domestic workers by the "
+        "minimum wage. (ILO C189 Art. 11, not yet checked)",
+        "These can help you:",
+        "You can complain to the labour authorities of the country where you work. (ILO "
+        "Convention 189, not yet checked)",
+    ]
+
+
+def test_an_unknown_country_named_alone_is_said_in_the_users_language_with_help(content):
+    outcome = dialogue.run(dialogue.inform, turn("Soy de Perú", "inform", {"language": "es"}),
+                           content, TODAY)
+    assert (outcome.slots["origin"], outcome.slots["shown_facts"]) == ("PE", ["std_complain"])
+    assert texts(outcome)[:3] == ["Gracias. Usaré esto para tus preguntas: Perú.",
+                                  "No tengo información verificada sobre Perú.",
+                                  "Aquí te pueden ayudar:"]
+
+
+def test_an_unknown_country_answers_the_country_menu_it_was_asked_in(content):
+    asked = {"pending_topic": "wages", "destination": "QA",
+             "menu": ["origin:NP", "origin:PH", "origin:other"]}
+    outcome = dialogue.run(dialogue.inform, turn("Ghana", "inform", asked), content, TODAY)
+    assert outcome.slots["origin"] == "GH"
+    assert outcome.slots["shown_facts"] == ["qa_minimum_wage", "qa_wage_protection",
+                                            "qa_ministry_line"]
+    assert texts(outcome)[0] == "I have nothing verified for Ghana."
+
+
+def test_an_emergency_in_an_unknown_country_names_no_other_countrys_number():
+    real, errors = load_content()
+    assert errors == []
+    outcome = dialogue.run(dialogue.emergency, turn("help me I am in danger in Japan",
+                                                    "emergency"), real, TODAY)
+    assert [reply.text for reply in outcome.replies[:2]] == [
+        "If you are in danger now, call the emergency number of the country you are in.",
+        "I have nothing verified for Japan."]
+    # Then the international standards only: no destination's emergency number.
+    assert [reply.source.title for reply in outcome.replies[2:]] == [
+        fact.source.short_title for fact in real.topics["emergency"].facts]
