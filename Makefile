@@ -31,7 +31,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: help install catalogs train chat actions run test lint validate test-stories \
-        eval-nlu eval-answers content-check bench clean telegram
+        eval-nlu eval-answers content-check bench clean telegram console
 
 help:
 	@echo "make chat   - install, train if needed, and talk to the bot in this terminal"
@@ -39,6 +39,7 @@ help:
 	@echo "make run    - serve the bot (REST and configured channels) on port 5005"
 	@echo "make telegram - run a Telegram bot by long polling (needs BOT_TELEGRAM_TOKEN)"
 	@echo "make bench  - benchmark against plain Rasa"
+	@echo "make console - the review console for caseworkers on 127.0.0.1:8080 (BOT_CONSOLE_PORT)"
 	@echo "make nlu-compare - compare intent classifiers (CV and dev sets, ~15 min)"
 
 $(VENV)/.installed: pyproject.toml .python-version
@@ -104,6 +105,12 @@ telegram: install catalogs train
 	  echo "Starting the bot (logs in .action-server.log and .rasa-server.log)..."; \
 	  $(PY) -m bot wait-for http://127.0.0.1:5005/webhooks/telegram/ --timeout 300 && \
 	  $(PY) -m bot telegram-poll
+
+# The review console (bot/console/), beside the bot and on the same database. Add users
+# with `python -m bot console add-user`. From another machine, only behind HTTPS.
+BOT_CONSOLE_PORT ?= 8080
+console: install
+	$(PY) -m bot console serve --port $(BOT_CONSOLE_PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@
     bench                               latency and throughput, as ratios to plain Rasa
     telegram-poll                       long polling: Telegram updates to the local webhook
     wait-for URL                        used by the Makefile to wait for a server
+    console serve | add-user | verify-audit   the review console for caseworkers (bot/console/)
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     wait.add_argument("url")
     wait.add_argument("--timeout", type=float, default=60)
 
+    _console_arguments(commands)
+
     args = parser.parse_args(argv)
     handler = {
         ("content", "check"): _content_check, ("content", "stats"): _content_stats,
@@ -174,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         ("reports", "deliver"): _reports_deliver, ("action-server", None): _action_server,
         ("telegram-poll", None): _telegram_poll,
         ("keys", "init"): _keys_init,
+        ("console", "serve"): _console_serve, ("console", "add-user"): _console_add_user,
+        ("console", "verify-audit"): _console_verify_audit,
     }[(args.command, getattr(args, "action", None))]
     return handler(args)
 
@@ -552,6 +557,119 @@ def _wait_for(args: argparse.Namespace) -> int:
             time.sleep(0.5)
     print(f"{args.url} did not answer within {args.timeout:.0f} s", file=sys.stderr)
     return 1
+
+
+# -- the review console (bot/console/) ---------------------------------------------------
+def _console_arguments(commands: argparse._SubParsersAction) -> None:
+    console = commands.add_parser("console", help="the review console for caseworkers, "
+                                                  "consular staff and administrators")
+    console_commands = console.add_subparsers(dest="action", required=True)
+    serve = console_commands.add_parser("serve", help="serve the console (default "
+                                                      "127.0.0.1:BOT_CONSOLE_PORT or 8080)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: BOT_CONSOLE_PORT, else 8080")
+    add_user = console_commands.add_parser(
+        "add-user", help="make a console account; the password is read from standard input",
+        description="A caseworker or consular reviewer needs their organisation's key file "
+                    "(from `partner keygen`): its key is stored only wrapped with their "
+                    "password.")
+    add_user.add_argument("--email", required=True)
+    add_user.add_argument("--role", required=True, choices=("admin", "caseworker", "consular"))
+    organisation = add_user.add_mutually_exclusive_group()
+    organisation.add_argument("--partner", help="a caseworker's partner id")
+    organisation.add_argument("--consulate", help="a consular reviewer's consulate id")
+    add_user.add_argument("--keys", type=Path,
+                          help="the organisation's key file (default: <id>.partner-keys)")
+    add_user.add_argument("--totp", action="store_true",
+                          help="require a TOTP code at login; prints the secret once")
+    console_commands.add_parser("verify-audit", help="check the audit log's hash chain; "
+                                                     "exits 1 if an entry was altered")
+
+
+def _read_password() -> str:
+    """The password: typed twice without echo on a terminal, else the first line of stdin."""
+    import getpass
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise ValueError("the two passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _console_add_user(args: argparse.Namespace) -> int:
+    from bot.console.accounts import AccountError, add_user, check_key
+    from bot.console.audit import record
+    from bot.reports.db import session_scope
+    from bot.reports.partner_tools import PartnerToolError, read_key_file
+    from bot.reports.partners import PartnerRegistryError, check_with_trust_file
+    from bot.reports.runtime import partners_file
+
+    organisation = args.partner or args.consulate
+    if args.role != "admin" and (organisation is None
+                                 or (args.role == "caseworker") != bool(args.partner)):
+        needed = "--partner" if args.role == "caseworker" else "--consulate"
+        print(f"error: a {args.role} needs {needed} ID", file=sys.stderr)
+        return 2
+    try:
+        key = None
+        if args.role != "admin":
+            keys = read_key_file(args.keys or Path(f"{organisation}.partner-keys"))
+            key = keys["decryption_key"]
+            registry, _problems = check_with_trust_file(partners_file())
+            check_key(registry, args.role, organisation, key)
+        password = _read_password()
+        with session_scope() as session:
+            account = add_user(session, args.email, args.role, password, organisation, key,
+                               totp=args.totp)
+            record(session, "user_added", target=account.user.id,
+                   detail=f"{args.role} {organisation or ''}".strip())
+    except (AccountError, PartnerToolError, PartnerRegistryError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"added {account.user.email} ({args.role}{', ' + organisation if organisation else ''})")
+    if account.totp_secret:
+        import pyotp
+
+        uri = pyotp.TOTP(account.totp_secret).provisioning_uri(
+            name=account.user.email, issuer_name="Migrant rights console")
+        print(f"TOTP secret (enter it in an authenticator app; shown only now): "
+              f"{account.totp_secret}\n{uri}")
+    return 0
+
+
+def _console_verify_audit(args: argparse.Namespace) -> int:
+    from bot.console.audit import verify
+    from bot.reports.db import session_scope
+
+    with session_scope() as session:
+        result = verify(session)
+    if result.intact:
+        print(f"audit log intact: {result.entries} entries")
+        return 0
+    print(f"audit log altered: entry {result.first_bad} does not follow the one before it")
+    return 1
+
+
+def _console_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from bot.console.app import create_app
+    from bot.log_privacy import guard_server_logs
+
+    port = args.port or os.environ.get("BOT_CONSOLE_PORT") or "8080"
+    if not str(port).isdigit():
+        print("error: BOT_CONSOLE_PORT must be a port number", file=sys.stderr)
+        return 2
+    guard_server_logs()
+    print(f"console on http://{args.host}:{port}/ (from another machine, only behind HTTPS: "
+          "its cookies are Secure)")
+    uvicorn.run(create_app(), host=args.host, port=int(port), access_log=False,
+                log_level="info", server_header=False, ws="none")
+    return 0
 
 
 if __name__ == "__main__":

@@ -100,13 +100,15 @@ def deliver_due(session: Session, partners: list[Partner], signing_key: bytes,
             continue  # another server is sending it, has sent it, or it expired
         item, report = row
         partner = by_id[item.partner_id]
-        error = _post_item(item, report, partner, signing_key, post)
+        on_console = partner.delivery == "console"  # it waits here, sealed, for its staff
+        error = None if on_console else _post_item(item, report, partner, signing_key, post)
         item.attempts += 1
         if error is None:
             item.delivered_on = today
             item.last_error = None
             if item.kind == SUMMARY_DELIVERY:
-                item.sealed_payload = None  # the consulate has it; we keep no copy
+                if not on_console:
+                    item.sealed_payload = None  # the consulate has it; we keep no copy
             else:  # in the database, so that a reply stored meanwhile stays "answered"
                 session.execute(update(Report).where(
                     Report.id == report.id, Report.status == "received").values(

@@ -34,6 +34,9 @@ from bot.reports.vetting import Maintainer, vetting_problem
 
 ALLOWED_KINDS = ("ngo", "trade_union", "legal_aid", "shelter")
 CONSULATE_KINDS = ("consulate", "embassy")
+# How reports reach an entry: signed POSTs to its webhook_url, or kept sealed in our
+# database for its staff to read in the review console (bot/console/).
+DELIVERIES = ("webhook", "console")
 CATEGORIES = ("withheld_wages", "passport_kept", "confinement", "violence_or_threats",
               "sexual_abuse", "debt_or_illegal_fees", "contract_substitution",
               "excessive_hours", "other")
@@ -56,6 +59,7 @@ class Partner:
     webhook_url: str
     nationality: str | None = None  # a consulate's: whose nationals it serves
     priority: int = 0  # set by the vetting maintainer: the higher wins routing
+    delivery: str = "webhook"  # or "console": webhook_url is then ""
 
     def covers(self, destination: str | None, categories: list[str]) -> bool:
         country_ok = destination in self.countries or "*" in self.countries
@@ -134,22 +138,30 @@ def _entry(section: str, entry: Any, kinds: tuple[str, ...],
         return None, ["must be a mapping"]
     problems = []
     consulate = section == "consulates"
-    required = ("id", "name", "public_key", "webhook_url") + (() if consulate
-                                                               else ("verify_key",))
+    delivery = entry.get("delivery", "webhook")
+    if delivery not in DELIVERIES:
+        return None, [f"delivery must be one of {', '.join(DELIVERIES)}"]
+    on_console = delivery == "console"
+    if on_console and entry.get("webhook_url"):
+        return None, ["an entry with 'delivery: console' has no webhook_url"]
+    required = ("id", "name", "public_key") + (() if on_console else ("webhook_url",)) \
+        + (() if consulate else ("verify_key",))
     for key in required:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             problems.append(f"missing '{key}'")
     if problems:
         return None, problems
-    url = entry["webhook_url"]
-    searchable = [str(entry.get(key, "")) for key in ("id", "name", "kind")] + [url_words(url)]
+    url = "" if on_console else entry["webhook_url"]
+    searchable = [str(entry.get(key, "")) for key in ("id", "name", "kind")] \
+        + ([] if on_console else [url_words(url)])
     term = next(filter(None, map(enforcement_term, searchable)), None)
     if term is not None:
         problems.append(f"looks like an enforcement body ({term!r}). Reports are never "
                         "shared with immigration, police or border services; register only "
                         "organisations that help workers")
     try:
-        webhook_host(url, allow_loopback_http())
+        if not on_console:
+            webhook_host(url, allow_loopback_http())
     except UnsafeUrl as exc:
         problems.append(str(exc))
     kind = entry.get("kind")
@@ -186,7 +198,7 @@ def _entry(section: str, entry: Any, kinds: tuple[str, ...],
     return Partner(entry["id"], entry["name"], kind, tuple(countries or ["*"]),
                    tuple(categories or ["*"]), tuple(languages or ()), entry["public_key"],
                    entry.get("verify_key") or "", url, nationality if consulate else None,
-                   priority), []
+                   priority, delivery), []
 
 
 def _codes(entry: dict[str, Any], key: str) -> list[str] | None:

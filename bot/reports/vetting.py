@@ -82,6 +82,8 @@ def signed_message(section: str, entry: dict[str, Any], vetted_on: str) -> bytes
     fields = {key: entry.get(key, _DEFAULTS.get(key)) for key in SIGNED_FIELDS}
     for key in ("countries", "categories", "languages"):
         fields[key] = list(fields[key] or _DEFAULTS[key])
+    if entry.get("delivery", "webhook") != "webhook":  # signed only when not the default,
+        fields["delivery"] = entry["delivery"]  # so entries vetted before it still verify
     document = {"section": section, "vetted_on": vetted_on, "entry": fields}
     return _CONTEXT + json.dumps(document, sort_keys=True, ensure_ascii=False,
                                  separators=(",", ":")).encode("utf-8")

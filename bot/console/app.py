@@ -1,0 +1,629 @@
+"""The console's web application: Starlette, Jinja2 templates, no script at all.
+
+Every response carries a strict Content-Security-Policy (nothing but our own
+stylesheet may load, no script, no frame), ``no-store`` caching and no referrer. The
+session cookie is ``Secure``, ``HttpOnly`` and ``SameSite=Strict``; every form carries
+the session's CSRF token, and a POST without it is refused. Pages are found only
+within the user's own organisation: anything else is a 404, the same as nothing.
+Every view and change goes to the audit log (:mod:`bot.console.audit`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot import languages
+from bot.console import accounts, audit, cases, dashboard
+from bot.console.sessions import (
+    PENDING_TOTP_SECONDS,
+    Clock,
+    ConsoleSession,
+    LoginLimiter,
+    PendingLogin,
+    SessionStore,
+)
+from bot.reports.db import connect
+from bot.reports.partners import CATEGORIES, check_with_trust_file
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+COOKIE = "__Host-console"  # Secure, Path=/, no Domain: no subdomain can set it
+IDLE_SECONDS = 15 * 60
+MAX_FORM_BYTES = 16 * 1024
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+HOME = {"admin": "/admin", "caseworker": "/queue", "consular": "/summaries"}
+
+
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response, errors included; an exception
+    goes no further than here, logged by its class only (its message or traceback could
+    hold what a report says), so the server never logs it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:  # noqa: BLE001 - anything, named by class only
+            log.error("console: %s while answering a request", type(exc).__name__)
+            if not started:
+                await PlainTextResponse("The console hit an internal error.", 500)(
+                    scope, receive, send_with_headers)
+
+
+class FormError(ValueError):
+    """A body that is not a small urlencoded form."""
+
+
+def _language_name(code: str) -> str:
+    try:
+        language = languages.get(code)
+    except (KeyError, ValueError):
+        return code or "unknown"
+    english = language.locale.get_display_name("en") or code
+    return english if english == language.native_name else f"{english} ({language.native_name})"
+
+
+def _when(at: int) -> str:
+    return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class Console:
+    """The application and its state: sessions, login limits, database, templates."""
+
+    def __init__(self, database_url: str | None = None, idle_seconds: float = IDLE_SECONDS,
+                 clock: Clock = time.time, today: Callable[[], date] = date.today) -> None:
+        self.clock = clock
+        self.today = today
+        self.idle_seconds = idle_seconds
+        self.sessions = SessionStore(idle_seconds, clock)
+        self.limiter = LoginLimiter(clock)
+        self.database = connect(database_url)
+        self.totp_steps: dict[str, int] = {}  # user id -> the last TOTP step used
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
+                                     autoescape=True, undefined=StrictUndefined)
+        self.templates.filters["language_name"] = _language_name
+        self.templates.filters["when"] = _when
+        self.templates.filters["label"] = lambda code: str(code).replace("_", " ")
+        routes = [
+            Route("/", self.home), Route("/health", self.health),
+            Route("/login", self.login_page, methods=["GET"]),
+            Route("/login", self.login, methods=["POST"]),
+            Route("/login/totp", self.login_totp, methods=["POST"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            Route("/queue", self.queue), Route("/reports/{report_id}", self.report),
+            Route("/reports/{report_id}/status", self.status, methods=["POST"]),
+            Route("/reports/{report_id}/notes", self.note, methods=["POST"]),
+            Route("/reports/{report_id}/reply", self.reply, methods=["POST"]),
+            Route("/reports/{report_id}/refer", self.refer, methods=["POST"]),
+            Route("/summaries", self.summaries), Route("/summaries/{summary_id}", self.summary),
+            Route("/admin", self.admin), Route("/admin/audit", self.audit_page),
+            Route("/admin/audit.csv", self.audit_csv),
+            Route("/admin/users/{user_id}/remove", self.remove_user, methods=["POST"]),
+            Route("/account", self.account, methods=["GET"]),
+            Route("/account", self.change_password, methods=["POST"]),
+            Route("/dashboard", self.dashboard), Route("/dashboard.csv", self.dashboard_csv),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+        app = Starlette(routes=routes, exception_handlers={
+            HTTPException: self._http_error, Exception: self._server_error})
+        self.app: ASGIApp = SecurityHeaders(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _db(self, work: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+        """Run ``work(session, *args)`` in a database session, off the event loop."""
+        def run() -> Any:
+            with self.database() as session:
+                result = work(session, *args)
+                session.commit()
+                return result
+        return run_in_threadpool(run)
+
+    def _audit(self, session: ConsoleSession | None, action: str, target: str = "",
+               detail: str = "") -> Awaitable[Any]:
+        actor = session.user_id or "" if session else ""
+        email = session.email if session else ""
+        return self._db(lambda db: audit.record(db, action, actor, email, target, detail,
+                                                now=self.clock()))
+
+    def _session(self, request: Request) -> ConsoleSession:
+        """The request's session, or a new anonymous one (noting an idle end)."""
+        session, expired = self.sessions.get(request.cookies.get(COOKIE))
+        if session is None:
+            notice = (f"Your session ended after {int(self.idle_seconds // 60)} minutes "
+                      "without activity. Please log in again.") if expired else ""
+            session = self.sessions.new(notice)
+        return session
+
+    def _render(self, session: ConsoleSession, template: str, status_code: int = 200,
+                **values: Any) -> HTMLResponse:
+        notice, session.notice = session.notice, ""
+        html = self.templates.get_template(template).render(
+            csrf=session.csrf, user=session if session.logged_in else None,
+            notice=notice, **values)
+        response = HTMLResponse(html, status_code=status_code)
+        self._set_cookie(response, session)
+        return response
+
+    def _set_cookie(self, response: Response, session: ConsoleSession) -> None:
+        response.set_cookie(COOKIE, session.id, httponly=True, secure=True,
+                            samesite="strict", path="/")
+
+    def _redirect(self, session: ConsoleSession, url: str) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        self._set_cookie(response, session)
+        return response
+
+    async def _form(self, request: Request) -> dict[str, str]:
+        if request.headers.get("content-type", "").split(";")[0].strip() != \
+                "application/x-www-form-urlencoded":
+            raise FormError("not a form")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                raise FormError("too large")
+        try:
+            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise FormError("not a form") from exc
+        return {key: values[0] for key, values in fields.items()}
+
+    async def _checked_form(self, request: Request,
+                            session: ConsoleSession) -> dict[str, str] | Response:
+        """The form if it is one and carries this session's CSRF token, else the refusal."""
+        try:
+            form = await self._form(request)
+        except FormError:
+            return self._render(session, "error.html", 400, title="Bad request",
+                                message="This request is not a form of the console.")
+        if not hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
+            path = request.url.path
+            await self._audit(session, "csrf_rejected", detail=path if re.fullmatch(
+                r"[/a-z0-9_.-]{1,120}", path) else "(another path)")
+            return self._render(session, "error.html", 403, title="Form refused",
+                                message="This form has expired or did not come from the "
+                                        "console. Go back, reload the page and try again.")
+        return form
+
+    def _require(self, request: Request, role: str) -> ConsoleSession | Response:
+        """The logged-in session of a user with ``role``; else the login page (not
+        logged in) or a 404 (another role: nothing to see here)."""
+        session = self._session(request)
+        if not session.logged_in:
+            return self._redirect(session, "/login")
+        if session.role != role:
+            return self._not_found(session)
+        return session
+
+    def _not_found(self, session: ConsoleSession) -> HTMLResponse:
+        return self._render(session, "error.html", 404, title="Not found",
+                            message="There is nothing here.")
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        code = exc.status_code if isinstance(exc, HTTPException) else 500
+        session = self._session(request)
+        if code == 404:
+            return self._not_found(session)
+        return self._render(session, "error.html", code, title="Error",
+                            message="This request cannot be answered.")
+
+    async def _server_error(self, request: Request, exc: Exception) -> Response:
+        """The answer to an error; :class:`SecurityHeaders` logs its class."""
+        return PlainTextResponse("The console hit an internal error.", status_code=500)
+
+    # -- pages ----------------------------------------------------------------------------
+    async def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def home(self, request: Request) -> Response:
+        session = self._session(request)
+        if not session.logged_in:
+            return self._redirect(session, "/login")
+        return self._redirect(session, HOME[session.role])
+
+    async def login_page(self, request: Request) -> Response:
+        session = self._session(request)
+        if session.logged_in:
+            return self._redirect(session, HOME[session.role])
+        return self._render(session, "login.html", error="")
+
+    async def login(self, request: Request) -> Response:
+        session = self._session(request)
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        email = accounts.normalise_email(form.get("email", ""))[:254]
+        address = request.client.host if request.client else ""
+        if self.limiter.blocked(email, address):
+            await self._audit(None, "login_blocked",
+                              target=await self._db(accounts.user_id_for, email))
+            return self._render(session, "login.html", 429,
+                                error="Too many failed attempts. Wait 15 minutes and try "
+                                      "again.")
+        unlocked = await self._db(accounts.authenticate, email, form.get("password", ""))
+        if unlocked is None:
+            self.limiter.failed(email, address)
+            # The account aimed at, if there is one; never the email typed (it may be a
+            # password typed in the wrong field).
+            await self._audit(None, "login_failed",
+                              target=await self._db(accounts.user_id_for, email))
+            return self._render(session, "login.html", 401,
+                                error="This email and password do not match an account.")
+        user = unlocked.user
+        if unlocked.totp_secret:
+            key = bytearray(unlocked.private_key) if unlocked.private_key else None
+            session.pending = PendingLogin(user.id, user.email, user.role, user.organisation,
+                                           key, unlocked.totp_secret, self.clock())
+            return self._render(session, "totp.html", error="")
+        self.limiter.succeeded(email)
+        return await self._logged_in(session, user.id, user.email, user.role,
+                                     user.organisation, unlocked.private_key)
+
+    async def login_totp(self, request: Request) -> Response:
+        session = self._session(request)
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        pending = session.pending
+        if pending is None or self.clock() - pending.started > PENDING_TOTP_SECONDS:
+            session.wipe()
+            return self._render(session, "login.html", 401,
+                                error="Please start again with your email and password.")
+        address = request.client.host if request.client else ""
+        if self.limiter.blocked(pending.email, address):
+            session.wipe()
+            await self._audit(None, "login_blocked")
+            return self._render(session, "login.html", 429,
+                                error="Too many failed attempts. Wait 15 minutes and try "
+                                      "again.")
+        step = accounts.totp_ok(pending.totp_secret, form.get("code", ""), self.clock())
+        if step is None or step <= self.totp_steps.get(pending.user_id, -1):
+            self.limiter.failed(pending.email, address)
+            await self._audit(None, "totp_failed", target=pending.user_id)
+            return self._render(session, "totp.html", 401,
+                                error="This code is not right, or was used already.")
+        self.totp_steps[pending.user_id] = step
+        self.limiter.succeeded(pending.email)
+        key = bytes(pending.private_key) if pending.private_key is not None else None
+        session.wipe()
+        return await self._logged_in(session, pending.user_id, pending.email, pending.role,
+                                     pending.organisation, key)
+
+    async def _logged_in(self, old: ConsoleSession, user_id: str, email: str, role: str,
+                         organisation: str | None, key: bytes | None) -> Response:
+        session = self.sessions.rotate(old)  # a new id: no session fixation
+        session.user_id, session.email, session.role = user_id, email, role
+        session.organisation = organisation
+        session.private_key = bytearray(key) if key is not None else None
+        await self._audit(session, "login")
+        return self._redirect(session, HOME[role])
+
+    async def logout(self, request: Request) -> Response:
+        session = self._session(request)
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        if session.logged_in:
+            await self._audit(session, "logout")
+        self.sessions.end(session.id)
+        fresh = self.sessions.new("You are logged out.")
+        return self._redirect(fresh, "/login")
+
+    async def queue(self, request: Request) -> Response:
+        session = self._require(request, "caseworker")
+        if isinstance(session, Response):
+            return session
+        query = request.query_params
+        filters = cases.Filters(
+            country=query.get("country", "") if re.fullmatch(
+                r"[A-Z]{2}", query.get("country", "")) else "",
+            category=query.get("category", "") if query.get("category") in CATEGORIES else "",
+            status=query.get("status", "") if query.get("status") in cases.STATUSES else "",
+            language=query.get("language", "") if query.get("language") in languages.CODES
+            else "")
+        rows = await self._db(cases.queue, session.organisation, session.key(), self.today(),
+                              filters)
+        shown = {k: v for k, v in vars(filters).items() if v}
+        await self._audit(session, "queue_view", detail=urlencode(shown))
+        return self._render(session, "queue.html", rows=rows, filters=filters,
+                            categories=CATEGORIES, statuses=cases.STATUSES,
+                            language_codes=languages.CODES)
+
+    async def report(self, request: Request) -> Response:
+        session = self._require(request, "caseworker")
+        if isinstance(session, Response):
+            return session
+        report_id = request.path_params["report_id"]
+        opened = await self._db(cases.open_report, session.organisation, report_id,
+                                session.key(), self.today())
+        target = report_id if cases.valid_id(report_id) else ""
+        if opened is None:
+            await self._audit(session, "report_not_found", target=target)
+            return self._not_found(session)
+        await self._audit(session, "report_view", target=report_id)
+        others = [p for p in await run_in_threadpool(_partners_in_force)
+                  if p.id != session.organisation]
+        return self._render(session, "report.html", report=opened, statuses=cases.STATUSES,
+                            partners=others, max_text=cases.MAX_TEXT_CHARS)
+
+    async def _report_action(self, request: Request, action: str,
+                             work: Callable[..., bool | str | None],
+                             back: str = "") -> Response:
+        """A POST on one of the caseworker's reports: CSRF checked, ``work(db, session,
+        form)`` run, audited as ``action`` (or ``action`` + ``_refused``), back to the page."""
+        session = self._require(request, "caseworker")
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        report_id = request.path_params["report_id"]
+        done = await self._db(work, session, report_id, form)
+        target = report_id if cases.valid_id(report_id) else ""
+        if not done:
+            await self._audit(session, f"{action}_refused", target=target)
+            return self._not_found(session)
+        await self._audit(session, action, target=target,
+                          detail=done if isinstance(done, str) else "")
+        return self._redirect(session, back or f"/reports/{report_id}")
+
+    async def note(self, request: Request) -> Response:
+        def work(db: Any, session: ConsoleSession, report_id: str, form: dict) -> bool:
+            return cases.add_note(db, session.organisation, report_id, session.key(),
+                                  session.user_id, form.get("text", ""), self.today())
+        return await self._report_action(request, "note_added", work)
+
+    async def reply(self, request: Request) -> Response:
+        def work(db: Any, session: ConsoleSession, report_id: str, form: dict) -> bool:
+            return cases.reply(db, session.organisation, report_id, session.key(),
+                               session.user_id, form.get("text", ""), self.today())
+        return await self._report_action(request, "reply_sent", work)
+
+    async def refer(self, request: Request) -> Response:
+        partners = {p.id: p for p in await run_in_threadpool(_partners_in_force)}
+
+        def work(db: Any, session: ConsoleSession, report_id: str, form: dict) -> str | None:
+            target = partners.get(form.get("partner", ""))
+            if target is None or not cases.refer(db, session.organisation, report_id,
+                                                  session.key(), target, self.today()):
+                return None
+            session.notice = f"The report was referred to {target.name}."
+            return f"to {target.id}"
+        return await self._report_action(request, "referred", work, back="/queue")
+
+    async def status(self, request: Request) -> Response:
+        session = self._require(request, "caseworker")
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        report_id, status = request.path_params["report_id"], form.get("status", "")
+        before = await self._db(cases.set_status, session.organisation, report_id, status,
+                                self.today())
+        if before is None:
+            await self._audit(session, "status_refused",
+                              target=report_id if cases.valid_id(report_id) else "")
+            return self._not_found(session)
+        await self._audit(session, "status_change", target=report_id,
+                          detail=f"{before}->{status}")
+        return self._redirect(session, f"/reports/{report_id}")
+
+    async def summaries(self, request: Request) -> Response:
+        session = self._require(request, "consular")
+        if isinstance(session, Response):
+            return session
+        rows = await self._db(cases.summaries, session.organisation, session.key())
+        await self._audit(session, "summaries_view")
+        return self._render(session, "summaries.html", rows=rows)
+
+    async def summary(self, request: Request) -> Response:
+        session = self._require(request, "consular")
+        if isinstance(session, Response):
+            return session
+        summary_id = request.path_params["summary_id"]
+        row = await self._db(cases.open_summary, session.organisation, summary_id,
+                             session.key())
+        if row is None:
+            await self._audit(session, "summary_not_found",
+                              target=summary_id if cases.valid_id(summary_id) else "")
+            return self._not_found(session)
+        await self._audit(session, "summary_view", target=summary_id)
+        return self._render(session, "summary.html", row=row)
+
+    async def admin(self, request: Request) -> Response:
+        session = self._require(request, "admin")
+        if isinstance(session, Response):
+            return session
+        from bot.reports.runtime import partners_file
+
+        users = await self._db(accounts.users)
+        registry, problems = await run_in_threadpool(check_with_trust_file, partners_file())
+        await self._audit(session, "admin_view")
+        return self._render(session, "admin.html", users=users, registry=registry,
+                            problems=problems)
+
+    async def audit_page(self, request: Request) -> Response:
+        session = self._require(request, "admin")
+        if isinstance(session, Response):
+            return session
+        await self._audit(session, "audit_view")
+
+        def read(db: Any) -> tuple[audit.Verification, list, str]:
+            return audit.verify(db), audit.entries(db), audit.head(db)
+
+        verification, entries, head = await self._db(read)
+        return self._render(session, "audit.html", verification=verification,
+                            entries=entries, head=head)
+
+    async def remove_user(self, request: Request) -> Response:
+        session = self._require(request, "admin")
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        user_id = request.path_params["user_id"]
+        if user_id == session.user_id or not cases.valid_id(user_id):
+            return self._not_found(session)
+        removed = await self._db(accounts.remove_user, user_id)
+        if removed is None:
+            return self._not_found(session)
+        self.sessions.end_user(user_id)
+        await self._audit(session, "user_removed", target=user_id,
+                          detail=f"{removed.role} {removed.organisation or ''}".strip())
+        session.notice = f"{removed.email} was removed and logged out."
+        return self._redirect(session, "/admin")
+
+    def _logged_in_session(self, request: Request) -> ConsoleSession | Response:
+        session = self._session(request)
+        return session if session.logged_in else self._redirect(session, "/login")
+
+    async def account(self, request: Request) -> Response:
+        session = self._logged_in_session(request)
+        if isinstance(session, Response):
+            return session
+        return self._render(session, "account.html", error="")
+
+    async def change_password(self, request: Request) -> Response:
+        session = self._logged_in_session(request)
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        new = form.get("new", "")
+        if new != form.get("again", ""):
+            return self._render(session, "account.html", 400,
+                                error="The two new passwords differ.")
+        try:
+            changed = await self._db(accounts.change_password, session.user_id,
+                                     form.get("current", ""), new)
+        except accounts.AccountError as exc:
+            return self._render(session, "account.html", 400, error=str(exc) + ".")
+        if not changed:
+            await self._audit(session, "password_change_refused")
+            return self._render(session, "account.html", 401,
+                                error="The current password is not right.")
+        await self._audit(session, "password_changed")
+        session.notice = "Your password was changed."
+        return self._redirect(session, HOME[session.role])
+
+    async def audit_csv(self, request: Request) -> Response:
+        """The whole log, oldest first, with its hashes, to check or keep elsewhere."""
+        session = self._require(request, "admin")
+        if isinstance(session, Response):
+            return session
+        await self._audit(session, "audit_export")
+        entries = await self._db(lambda db: audit.entries(db, limit=None))
+        return _download(_audit_csv(entries), "audit-log.csv")
+
+    def _dashboard_session(self, request: Request) -> ConsoleSession | Response:
+        """Administrators and caseworkers see the aggregates (no personal data in them)."""
+        session = self._session(request)
+        if not session.logged_in:
+            return self._redirect(session, "/login")
+        if session.role not in ("admin", "caseworker"):
+            return self._not_found(session)
+        return session
+
+    async def dashboard(self, request: Request) -> Response:
+        session = self._dashboard_session(request)
+        if isinstance(session, Response):
+            return session
+        table = await self._db(dashboard.counts)
+        await self._audit(session, "dashboard_view")
+        charts = {dimension: dashboard.bars(rows) for dimension, rows in table.items()}
+        return self._render(session, "dashboard.html", table=table, charts=charts)
+
+    async def dashboard_csv(self, request: Request) -> Response:
+        session = self._dashboard_session(request)
+        if isinstance(session, Response):
+            return session
+        table = await self._db(dashboard.counts)
+        await self._audit(session, "dashboard_export")
+        return _download(dashboard.to_csv(table), "reports-by-category-destination-month.csv")
+
+
+def _download(text: str, filename: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _audit_csv(entries: list) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["seq", "at", "when", "actor", "actor_email", "action", "target",
+                     "detail", "prev_hash", "hash"])
+    for e in sorted(entries, key=lambda e: e.seq):
+        writer.writerow([e.seq, e.at, _when(e.at), e.actor, e.actor_email, e.action, e.target,
+                         e.detail, e.prev_hash, e.hash])
+    return out.getvalue()
+
+
+def _partners_in_force() -> list:
+    """The vetted partners reports may be referred to (none while the registry is refused)."""
+    from bot.reports.partners import PartnerRegistryError
+    from bot.reports.runtime import registry
+
+    try:
+        return registry().partners
+    except PartnerRegistryError:
+        return []
+
+
+def create_app(database_url: str | None = None, idle_seconds: float = IDLE_SECONDS,
+               clock: Clock = time.time, today: Callable[[], date] = date.today) -> Console:
+    """The console on ``database_url`` (default ``BOT_DATABASE_URL``)."""
+    return Console(database_url, idle_seconds, clock, today)

@@ -1,0 +1,192 @@
+"""A whole console world for tests: a vetted registry of console partners and
+consulates, their key files, reports routed and "delivered" to the database, staff
+accounts, a clock the test moves, and the console served on a real localhost socket."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from bot.console import accounts
+from bot.console.app import Console, create_app
+from bot.reports import crypto
+from bot.reports.db import session_scope
+from bot.reports.outbox import deliver_due
+from bot.reports.service import ReportDraft, submit
+from bot.servers import free_port
+from tests.support.registry import load, make_maintainer, write_registry
+
+TODAY = date(2026, 12, 1)
+PASSWORDS = {
+    "admin@console.example": "admin password of twenty",
+    "case@helpline.example": "helpline caseworker pass",
+    "case@shelter.example": "shelter caseworker pass",
+    "totp@helpline.example": "helpline second factor",
+    "consul@np.example": "nepal consular reviewer",
+    "consul@ph.example": "philippine consular rev",
+}
+# (name, draft fields, created on): routed by destination, QA to the helpline, AE to the
+# shelter. Nationality with consent makes a summary for that country's consulate.
+REPORTS = (
+    ("old_wages", {"categories": ["withheld_wages"], "destination": "QA", "language": "ne",
+                   "account": "Sahu le tin mahina dekhi talab diyena.", "nationality": "NP"},
+     date(2026, 11, 18)),
+    ("wages", {"categories": ["withheld_wages"], "destination": "QA", "language": "tl",
+               "account": "Hindi binayaran ang sahod ko mula Hunyo.", "nationality": "PH",
+               "consent_consulate": True, "employer": "Doha Example Cleaning"},
+     date(2026, 11, 20)),
+    ("passport", {"categories": ["passport_kept"], "destination": "QA", "language": "en",
+                  "account": "Madam keeps my passport in her drawer.", "nationality": "NP",
+                  "consent_consulate": True, "employer": "Al Example Trading",
+                  "city": "Al Wakrah", "contact": "Signal only, evenings"},
+     date(2026, 11, 25)),
+    ("locked_in", {"categories": ["confinement"], "destination": "QA", "language": "en",
+                   "account": "They lock the door at night and I am 16.", "minor": True},
+     date(2026, 11, 28)),
+    ("shelter", {"categories": ["violence_or_threats"], "destination": "AE", "language": "ar",
+                 "account": "My sponsor hit me in Dubai last week."},
+     date(2026, 11, 26)),
+)
+
+
+@dataclass
+class FakeClock:
+    """The console's clock: real time plus what the test adds."""
+
+    offset: float = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class World:
+    url: str  # the database
+    directory: Path
+    key_files: dict[str, Path]
+    report_ids: dict[str, str]
+    codes: dict[str, str]  # report name -> its receipt code, as the reporter holds it
+    summary_ids: dict[str, str]  # report name -> its summary's outbox id
+    user_ids: dict[str, str]
+    totp_secret: str
+    clock: FakeClock = field(default_factory=FakeClock)
+
+    def app(self, idle_seconds: float = 900) -> Console:
+        return create_app(self.url, idle_seconds=idle_seconds, clock=self.clock,
+                          today=lambda: TODAY)
+
+
+def _entry(entry_id: str, name: str, countries: list[str], keys_dir: Path,
+           key_files: dict[str, Path], consulate: str | None = None) -> tuple[dict, str]:
+    encryption, signing = crypto.new_partner_keys()
+    path = keys_dir / f"{entry_id}.partner-keys"
+    path.write_text(f"decryption_key: {encryption.private_key}\n"
+                    f"signing_key: {signing.private_key}\n", encoding="utf-8")
+    key_files[entry_id] = path
+    entry = {"id": entry_id, "name": name, "countries": countries, "delivery": "console",
+             "public_key": encryption.public_key}
+    if consulate:
+        entry.update(kind="embassy", nationality=consulate)
+    else:
+        entry.update(kind="ngo", categories=["*"], languages=["en"],
+                     verify_key=signing.public_key)
+    return entry, encryption.private_key
+
+
+def build_world(directory: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Registry, key files, five reports (two with consulate summaries) and six users;
+    sets BOT_SECRETS_DIR, BOT_PARTNERS_FILE, BOT_TRUST_FILE and BOT_DATABASE_URL."""
+    secrets = directory / "secrets"
+    secrets.mkdir(mode=0o700)
+    monkeypatch.setenv("BOT_SECRETS_DIR", str(secrets))
+    key_files: dict[str, Path] = {}
+    keys: dict[str, str] = {}
+    partners, consulates = [], []
+    for entry_id, name, countries, nationality in (
+            ("helpline-qa", "Gulf Workers Helpline", ["QA"], None),
+            ("shelter-ae", "Emirates Shelter", ["AE"], None),
+            ("np-embassy-doha", "Embassy of Nepal, Doha", ["QA"], "NP"),
+            ("ph-embassy-doha", "Embassy of the Philippines, Doha", ["QA"], "PH")):
+        entry, keys[entry_id] = _entry(entry_id, name, countries, directory, key_files,
+                                       nationality)
+        (consulates if nationality else partners).append(entry)
+    maintainer = make_maintainer(directory)
+    registry_path = write_registry(directory / "partners.yml", maintainer, partners,
+                                   consulates)
+    monkeypatch.setenv("BOT_PARTNERS_FILE", str(registry_path))
+    monkeypatch.setenv("BOT_TRUST_FILE", str(maintainer.trust_file))
+    url = f"sqlite:///{directory / 'reports.db'}"
+    monkeypatch.setenv("BOT_DATABASE_URL", url)
+    registry = load(registry_path, maintainer)
+    report_ids, summary_ids, codes = {}, {}, {}
+    with session_scope(url) as session:
+        for name, fields, created in REPORTS:
+            submission = submit(session, ReportDraft(**fields), registry.partners, created,
+                                consulates=registry.consulates)
+            report_ids[name] = submission.report_id
+            codes[name] = submission.code
+        deliver_due(session, registry.partners + registry.consulates,
+                    crypto.unb64(crypto.new_partner_keys()[1].private_key), TODAY,
+                    post=_no_post)
+    with session_scope(url) as session:
+        from sqlalchemy import select
+
+        from bot.reports.db import SUMMARY_DELIVERY, OutboxItem
+
+        for name, report_id in report_ids.items():
+            item = session.execute(select(OutboxItem.id).where(
+                OutboxItem.report_id == report_id,
+                OutboxItem.kind == SUMMARY_DELIVERY)).scalar_one_or_none()
+            if item:
+                summary_ids[name] = item
+        organisations = {"case@helpline.example": ("caseworker", "helpline-qa"),
+                         "case@shelter.example": ("caseworker", "shelter-ae"),
+                         "totp@helpline.example": ("caseworker", "helpline-qa"),
+                         "consul@np.example": ("consular", "np-embassy-doha"),
+                         "consul@ph.example": ("consular", "ph-embassy-doha"),
+                         "admin@console.example": ("admin", None)}
+        user_ids, totp_secret = {}, ""
+        for email, (role, organisation) in organisations.items():
+            made = accounts.add_user(session, email, role, PASSWORDS[email], organisation,
+                                     keys.get(organisation or ""),
+                                     totp=email.startswith("totp@"), today=TODAY)
+            user_ids[email] = made.user.id
+            totp_secret = made.totp_secret or totp_secret
+    return World(url, directory, key_files, report_ids, codes, summary_ids, user_ids,
+                 totp_secret)
+
+
+def _no_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    raise AssertionError("a console partner must never be posted to")
+
+
+@contextmanager
+def serving(app: Console) -> Iterator[str]:
+    """The console on a free 127.0.0.1 port, in a thread; its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           access_log=False, log_level="warning", ws="none",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the console did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
