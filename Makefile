@@ -50,22 +50,30 @@ $(VENV)/.installed: pyproject.toml .python-version
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 	  echo "Removing $(VENV): it was made with another Python version."; rm -rf $(VENV); fi
 	@test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(PY) -m pip check
+	@echo "==> Installing Rasa and the other Python packages into $(VENV) (about 1.5 GB:"
+	@echo "    usually 3 to 5 minutes the first time, seconds afterwards; pip's output goes"
+	@echo "    to $(VENV)/pip.log and is shown only if it fails)"
+	@start=$$(date +%s); \
+	  { $(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip && \
+	    $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' && \
+	    $(PY) -m pip check; } >$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }; \
+	  echo "    installed in $$(( $$(date +%s) - start )) s"
 	@touch $@
 
 install: $(VENV)/.installed
 
 # Compiled gettext catalogs are build products: never edited, never committed.
 %.mo: %.po $(VENV)/.installed
-	$(PY) -m bot i18n compile $<
+	@$(PY) -m bot i18n compile $<
 
 catalogs: $(MO_FILES)
 
 # Rasa retrains only when the training data, domain, config or our NLU component change.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name current --out models --quiet
+	@echo "==> Training the model from data/ and config.yml (usually 1 to 2 minutes on 2 cores)"
+	@start=$$(date +%s); \
+	  $(RASA) train --fixed-model-name current --out models --quiet && \
+	  echo "    trained in $$(( $$(date +%s) - start )) s: $(MODEL)"
 	@touch $@
 
 train: $(MODEL)
@@ -74,7 +82,7 @@ actions: install catalogs
 	$(PY) -m bot action-server --port $(ACTIONS_PORT)
 
 # Rasa's dependencies print pages of deprecation warnings that mean nothing to a user.
-chat run telegram: export PYTHONWARNINGS := ignore
+chat run telegram $(MODEL): export PYTHONWARNINGS := ignore
 
 chat: install catalogs train
 	@$(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
