@@ -19,7 +19,17 @@ from bot import answers, languages
 from bot.content.model import Amount, Content, CountryRef, Fact, Procedure, Step, Topic
 from bot.countries import assign_roles, country_name, find_countries, find_mentions, fold
 from bot.i18n import N_, Translator, translator
-from bot.render import MORE, PLAIN_TEXT, SOURCES, Capabilities, Choice, Reply, SourceNote
+from bot.render import (
+    MORE,
+    OPTIONAL_LINE,
+    PLAIN_TEXT,
+    SOURCES,
+    STEP_PAGE,
+    Capabilities,
+    Choice,
+    Reply,
+    SourceNote,
+)
 
 ROLES = ("origin", "destination")
 OTHER_COUNTRY = "other"
@@ -191,17 +201,19 @@ class Conversation:
     def say_procedure(self, procedure: Procedure, index: int = 0, report: bool = False,
                       hinted: str | None = None) -> None:
         """One step of a procedure per message (the title before the first); the next
-        waits for "next step" (MORE on SMS)."""
+        waits for "next step" (MORE on SMS). On SMS the turn is one page (STEP_PAGE);
+        the guessed origin and the report offer are the lines it may leave out."""
         text = self.step_text(procedure, index)
         if index == 0:
             text = self.t.gettext(procedure.title, domain="content") + "\n" + text
         step = procedure.steps[index]
-        self.outcome.replies.append(Reply(text, source=self.source_note(step)))
+        self.outcome.replies.append(Reply(text, source=self.source_note(step), page=STEP_PAGE))
         waiting = [later.id for later in procedure.steps[index + 1:]]
         self._set(SHOWN_FACTS, [step.id])
         self._set(MORE_FACTS, waiting or None)
         if hinted:
             self.say_hint(hinted)
+            self.outcome.replies[-1].page = OPTIONAL_LINE
         self.offer_next(more=bool(waiting), report=report, next_step=True)
 
     def source_note(self, fact: Fact | Step) -> SourceNote:
@@ -480,6 +492,8 @@ class Conversation:
             self.say(self._("Reply {sources} for the sources.").format(**words))
         if report:
             self.say(self._("To report this anonymously, write {report}.").format(**words))
+            if next_step:  # a step's page leaves it out first if the page is too long
+                self.outcome.replies[-1].page = OPTIONAL_LINE
 
     def say_more(self) -> None:
         waiting_ids = self.slots.get(MORE_FACTS) or ()

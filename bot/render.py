@@ -3,7 +3,9 @@
 Dialogue code produces :class:`Reply` objects already in the user's language;
 this module decides only how they look on a channel: inline buttons on Telegram,
 a numbered list everywhere else (any phone can answer "2"), and how much of a
-source to show (SMS leaves out the link, which costs a whole message).
+source to show (SMS leaves out the link, which costs a whole message). Where each
+message costs money (SMS), a message may also say how it is paged (:data:`PAGE_KEY`):
+a procedure step and its short lines go as one page (:mod:`bot.channels.sms.paging`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from bot.i18n import Translator
 CAPABILITIES_KEY = "capabilities"  # the message metadata key a channel declares them under
 MORE = "more:answer"  # the payload of "more" (a button, or the MORE keyword on SMS)
 SOURCES = "sources:answer"  # the payload of "sources" (a button, or the keyword on SMS)
+# How a message is paged on SMS, in the custom JSON that follows it (Rasa sends a
+# message's "custom" as a message of its own, right after its text).
+PAGE_KEY = "sms_page"
+STEP_PAGE = "step"  # a procedure step: its turn is one page, never split
+OPTIONAL_LINE = "optional"  # a line of a step's page left out if the page is too long
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class Reply:
     source: SourceNote | None = None
     # Further facts said in the same message, each with its source.
     more: list[tuple[str, SourceNote]] = field(default_factory=list)
+    page: str | None = None  # STEP_PAGE or OPTIONAL_LINE: how SMS pages it
 
 
 def choice_payload(choice: Choice) -> str:
@@ -100,6 +108,8 @@ def render(reply: Reply, capabilities: Capabilities, translator: Translator) -> 
             parts.append("\n".join(lines))
             parts.append(_("Reply with a number."))
     message["text"] = "\n".join(part for part in parts if part)
+    if reply.page and capabilities.segment_budget:
+        message["custom"] = {PAGE_KEY: reply.page}
     return message
 
 

@@ -3,17 +3,28 @@ procedure, and one step per page (SMS) or a "Next step" button (chat).
 
 Loader and check tests use a small content directory written per test; choosing and
 rendering use the real content, since Qatar's two procedures are the first real ones.
+On SMS a step is one page, up to STEP_PAGE_CAP segments: through the SMS channel with
+the dialogue in place of Rasa, and for every step of the content in every language.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 
-from bot import dialogue
+from bot import dialogue, languages
+from bot.channels.base import ORIGIN_HINT
+from bot.channels.sms import SmsChannel
+from bot.channels.sms.encoding import segments
+from bot.channels.sms.gateways import InboundSms
+from bot.channels.sms.keywords import KEYWORDS
+from bot.channels.sms.paging import STEP_PAGE_CAP, step_page, turn_messages
 from bot.content.check import check_content
 from bot.content.loader import CONTENT_DIR, load_content
 from bot.i18n import translator
@@ -207,6 +218,105 @@ def test_on_sms_one_step_per_page_and_more_gives_the_next(content):
         "2017, not yet checked)",
         "Reply MORE for the next step, or SOURCES for the sources.",
     ]
+
+
+class DialogueBot:
+    """Rasa's part without Rasa: each SMS through the dialogue (MORE as the "more" choice),
+    its replies rendered and sent as the actions and Rasa send them (a text, then its
+    custom JSON), the slots kept between turns."""
+
+    def __init__(self, content, language: str) -> None:
+        self.content = content
+        self.slots = {"language": language}
+
+    async def __call__(self, message: UserMessage) -> None:
+        metadata = message.metadata or {}
+        choice = MORE if "more:answer" in message.text else None
+        turn = dialogue.Turn(intent="ask_redress", text=message.text, slots=dict(self.slots),
+                             identification={"language": self.slots["language"],
+                                             "confident": True},
+                             capabilities=SMS, origin_hint=metadata.get(ORIGIN_HINT),
+                             choice=choice)
+        outcome = dialogue.run(dialogue.more if choice else dialogue.answer_topic, turn,
+                               self.content, TODAY)
+        self.slots.update(outcome.slots)
+        for reply in outcome.replies:
+            rendered = render(reply, SMS, translator(outcome.language))
+            await message.output_channel.send_text_message(message.sender_id, rendered["text"])
+            if rendered.get("custom"):
+                await message.output_channel.send_custom_json(message.sender_id,
+                                                              rendered["custom"])
+
+
+def _sms(channel: SmsChannel, bot: DialogueBot, text: str) -> str | None:
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace()))
+    return asyncio.run(channel.answer("generic", InboundSms("+9779812345678", text), bot,
+                                      request))
+
+
+NE_COMPLAINT_PAGES = [
+    "कतारमा तलब नपाएको वा दुर्व्यवहारको उजुरी गर्नुहोस्\n"
+    "चरण 1 / 3: उजुरी गर्न श्रम मन्त्रालय (Ministry of Labour) मा 16008 मा फोन गर्नुहोस्, वा "
+    "92727 मा SMS पठाउनुहोस्। (Gulf Times, Qatar labour hotlines (2020), अझै जाँचिएको छैन)\n"
+    "(तपाईं नेपालबाट हुनुहुन्छ? बदल्न 0 लेख्नुहोस्।)\n"
+    'अर्को चरण पढ्न "थप", स्रोत हेर्न "स्रोत" लेखेर पठाउनुहोस्।\n'
+    'नाम नखुलाई यसको रिपोर्ट गर्न "रिपोर्ट" लेख्नुहोस्।',
+    "चरण 2 / 3: श्रम मन्त्रालयले समाधान गर्न नसकेमा तपाईंको उजुरी श्रम विवाद समाधान समिति "
+    "(Labour Dispute Settlement Committee) मा जान्छ, जसले तपाईंको मुद्दाको निर्णय गर्छ। "
+    "(Qatar Law No. 13 of 2017, अझै जाँचिएको छैन)\n"
+    'अर्को चरण पढ्न "थप", स्रोत हेर्न "स्रोत" लेखेर पठाउनुहोस्।',
+    "चरण 3 / 3: समितिले मालिकले तपाईंलाई पैसा तिर्नुपर्ने निर्णय गरेपछि पनि मालिकले नतिरेमा, "
+    "श्रमिक सहयोग तथा बीमा कोष (Workers' Support and Insurance Fund) लाई तपाईंलाई भुक्तानी "
+    "गर्न अनुरोध गर्नुहोस्। (Qatar Law No. 17 of 2018, Art. 1, अझै जाँचिएको छैन)\n"
+    'स्रोत हेर्न "स्रोत" लेखेर पठाउनुहोस्।',
+]
+
+
+def test_on_sms_in_nepali_each_step_is_one_whole_page_and_more_brings_the_next(
+        content, secrets_dir):
+    channel, bot = SmsChannel(), DialogueBot(content, "ne")
+    more = KEYWORDS["ne"]["more"][0]
+    pages = [_sms(channel, bot, "कतारमा तलब नपाएको उजुरी कसरी गर्ने?")]
+    pages += [_sms(channel, bot, more) for _step in range(2)]
+    assert pages == NE_COMPLAINT_PAGES
+    assert [page.startswith(f"चरण {number} / 3: ") for number, page
+            in enumerate(pages, start=1)] == [False, True, True]  # the title comes first
+    # Over the budget of 3 segments (UCS-2: 201 characters), within the cap of 10.
+    assert [segments(page) for page in pages] == [6, 5, 5]
+    assert bot.slots["more_facts"] is None
+
+
+def test_every_step_in_every_language_is_one_sms_page_within_the_cap(content):
+    """The cap holds for the whole content: each step's turn, with the origin guess and
+    the report offer on the first step, is one page, and the step and its "next step"
+    line are always on it."""
+    over_budget = 0
+    for language in languages.CODES:
+        t = translator(language)
+        for procedure in content.all_procedures():
+            for index in range(len(procedure.steps)):
+                def say(conversation, procedure=procedure, index=index):
+                    conversation.say_procedure(procedure, index, report=index == 0,
+                                               hinted="NP" if index == 0 else None)
+                outcome = dialogue.run(say, dialogue.Turn(
+                    intent=None, text="", slots={"language": language}, capabilities=SMS),
+                    content, TODAY)
+                collected = []
+                for reply in outcome.replies:
+                    rendered = render(reply, SMS, t)
+                    collected += [{"text": rendered["text"]},
+                                  *([{"custom": rendered["custom"]}]
+                                    if "custom" in rendered else [])]
+                page = step_page(turn_messages(collected))
+                where = (language, procedure.id, index)
+                assert page is not None, where
+                assert segments(page) <= STEP_PAGE_CAP, where
+                step_line = render(outcome.replies[0], SMS, t)["text"]
+                next_line = render(outcome.replies[2 if index == 0 else 1], SMS, t)["text"]
+                assert page.startswith(step_line + "\n"), where
+                assert next_line in page.split("\n"), where
+                over_budget += segments(page) > SMS.segment_budget
+    assert over_budget > 0  # the cap is needed: without it these steps would be cut
 
 
 def test_on_chat_a_numbered_step_with_a_next_step_button(content):

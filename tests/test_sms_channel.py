@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 from sanic.compat import Header
 from sanic.response import HTTPResponse
 
@@ -22,6 +23,7 @@ from bot.channels.sms.gateways import InboundSms, twilio_signature
 from bot.channels.sms.keywords import KEYWORDS, match
 from bot.i18n import translator
 from bot.privacy import default_pseudonymiser
+from bot.render import PAGE_KEY, STEP_PAGE
 from tests.support.rasa import BrokenBot, RecordingBot
 
 PHONE = "+9779812345678"
@@ -99,6 +101,45 @@ def test_stop_help_and_start_are_intents(secrets_dir):
     for text in ("STOP", "aide", "शुरू"):
         send(SmsChannel(), bot, text)
     assert bot.texts == ["/stop", "/help", "/greet"]
+
+
+class StepBot(RecordingBot):
+    """Answers with a procedure step, marked as Rasa sends it (its custom JSON after its
+    text), then ``replies``."""
+
+    def __init__(self, step: str, *replies: str) -> None:
+        super().__init__(*replies)
+        self.step = step
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.received.append(message)
+        channel = message.output_channel
+        await channel.send_text_message(message.sender_id, self.step)
+        await channel.send_custom_json(message.sender_id, {PAGE_KEY: STEP_PAGE})
+        for text in self.replies:
+            await channel.send_text_message(message.sender_id, text)
+
+
+NE_STEP = "चरण 1 / 3: " + " ".join(["उजुरी गर्नुहोस्"] * 20)  # 330 UCS-2 units: 5 segments
+NE_NEXT = 'अर्को चरण पढ्न "थप", स्रोत हेर्न "स्रोत" लेखेर पठाउनुहोस्।'
+
+
+def test_a_procedure_step_is_one_page_beyond_the_budget_and_more_asks_for_the_next(
+        secrets_dir):
+    channel, bot = SmsChannel(), StepBot(NE_STEP, NE_NEXT)
+    assert send(channel, bot, "उजुरी कसरी गर्ने?") == NE_STEP + "\n" + NE_NEXT  # 6 segments
+    bot.step = "चरण 2 / 3: " + " ".join(["समितिमा जानुहोस्"] * 20)
+    assert send(channel, bot, "थप").startswith("चरण 2 / 3: ")
+    assert bot.texts == ["उजुरी कसरी गर्ने?", MORE_CHOICE]  # nothing waited in the channel
+
+
+def test_a_step_too_long_for_its_cap_is_paged_like_any_answer(secrets_dir, caplog):
+    channel, bot = SmsChannel(), StepBot("क" * 700, NE_NEXT)  # 11 segments
+    with caplog.at_level(logging.WARNING):
+        first = send(channel, bot, "उजुरी कसरी गर्ने?")
+    assert first == "क" * 176 + "\n" + HINT
+    assert send(channel, bot, "थप") == "क" * 176 + "\n" + HINT
+    assert "longer than 10 segments" in caplog.text and "क" not in caplog.text
 
 
 def test_a_failed_turn_is_none(secrets_dir):

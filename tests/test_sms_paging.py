@@ -1,13 +1,20 @@
-"""MORE pages: whole messages packed into pages within the segment budget, and the pages
-waiting in memory."""
+"""MORE pages: whole messages packed into pages within the segment budget, a procedure
+step's turn as one page up to its cap, and the pages waiting in memory."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.channels.sms.encoding import segments
-from bot.channels.sms.paging import PendingPages, join_messages, paginate
-from bot.render import SMS
+from bot.channels.sms.paging import (
+    STEP_PAGE_CAP,
+    PendingPages,
+    join_messages,
+    paginate,
+    step_page,
+    turn_messages,
+)
+from bot.render import OPTIONAL_LINE, PAGE_KEY, SMS, STEP_PAGE
 
 HINT = "Reply MORE for the rest."
 BUDGET = SMS.segment_budget  # 3: a GSM-7 page holds 434 characters before "\n" + HINT
@@ -79,6 +86,48 @@ def test_pages_stay_within_the_budget_and_lose_nothing(texts):
     joined = "".join(page.removesuffix("\n" + HINT) for page in pages)
     assert joined.replace("\n", "").replace(" ", "") == "".join(texts).replace(
         "\n", "").replace(" ", "")
+
+
+def test_a_step_page_is_ten_segments_at_most():
+    # 10 GSM-7 segments (1,530 characters) are the most within Twilio's 1,600.
+    assert STEP_PAGE_CAP == 10
+    assert 10 * 153 <= 1600 < 11 * 153
+
+
+def test_a_step_and_its_lines_are_one_page_beyond_the_budget():
+    step = "चरण 2 / 3: " + "क" * 250  # 261 UCS-2 units: 4 segments, over the budget of 3
+    messages = [(step, STEP_PAGE), ("Reply MORE for the next step.", None)]
+    assert step_page(messages) == step + "\nReply MORE for the next step."
+    assert segments(step_page(messages)) == 5
+
+
+def test_a_step_page_too_long_leaves_out_its_optional_lines_the_last_first():
+    step = "न" * 500  # 8 segments; each line of 67 below adds one
+    messages = [(step, STEP_PAGE), ("ग" * 66, OPTIONAL_LINE), ("म" * 66, None),
+                ("र" * 66, OPTIONAL_LINE)]
+    assert segments(join_messages([text for text, _page in messages])) == 11
+    assert step_page(messages) == "\n".join([step, "ग" * 66, "म" * 66])
+    assert step_page(messages, cap=9) == "\n".join([step, "म" * 66])
+    # The step and its required lines never go beyond the cap: then it is paged as usual.
+    assert step_page(messages, cap=8) is None
+
+
+def test_a_turn_without_a_step_has_no_step_page():
+    assert step_page([("x" * 600, None), ("y", OPTIONAL_LINE)]) is None
+
+
+def test_turn_messages_read_how_each_text_is_paged_from_the_custom_json_after_it():
+    collected = [{"recipient_id": "p", "text": "Title\nStep 1 of 2: Call."},
+                 {"recipient_id": "p", "custom": {PAGE_KEY: STEP_PAGE}},
+                 {"recipient_id": "p", "text": "(From Nepal? Reply 0 to change.)"},
+                 {"recipient_id": "p", "custom": {PAGE_KEY: OPTIONAL_LINE}},
+                 {"recipient_id": "p", "text": "Reply MORE for the next step."},
+                 {"recipient_id": "p", "custom": {"something": "else"}},
+                 {"recipient_id": "p", "image": "https://example.org/x.png"}]
+    assert turn_messages(collected) == [
+        ("Title\nStep 1 of 2: Call.", STEP_PAGE),
+        ("(From Nepal? Reply 0 to change.)", OPTIONAL_LINE),
+        ("Reply MORE for the next step.", None)]
 
 
 def test_join_messages_skips_empty_ones():

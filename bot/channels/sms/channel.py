@@ -21,10 +21,11 @@ metadata as ``origin_hint``, and it is replaced by its keyed pseudonym at once
 (:func:`bot.channels.base.run_turn`); it stays in memory only while the request
 (or the Africa's Talking send) lasts. Each answer is kept within the segment
 budget of :data:`bot.render.SMS`; the rest waits in memory for "MORE"
-(:mod:`bot.channels.sms.paging`). STOP, HELP, START, MORE and SOURCES work in
-every language (:mod:`bot.channels.sms.keywords`); MORE with no page waiting and
-SOURCES go to the bot as choices. Logs carry reasons and error classes, never
-content.
+(:mod:`bot.channels.sms.paging`). A procedure step is one page, up to
+:data:`~bot.channels.sms.paging.STEP_PAGE_CAP` segments, and MORE brings the next step.
+STOP, HELP, START, MORE and SOURCES work in every language
+(:mod:`bot.channels.sms.keywords`); MORE with no page waiting and SOURCES go to the
+bot as choices. Logs carry reasons and error classes, never content.
 """
 
 from __future__ import annotations
@@ -54,9 +55,16 @@ from bot.channels.base import (
 from bot.channels.sms import gateways, keywords
 from bot.channels.sms.encoding import segments
 from bot.channels.sms.gateways import InboundSms
-from bot.channels.sms.paging import PendingPages, join_messages, paginate
+from bot.channels.sms.paging import (
+    STEP_PAGE_CAP,
+    PendingPages,
+    join_messages,
+    paginate,
+    step_page,
+    turn_messages,
+)
 from bot.i18n import N_, SOURCE_LANGUAGE, translator
-from bot.render import SMS, Capabilities
+from bot.render import SMS, STEP_PAGE, Capabilities
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +181,18 @@ class SmsChannel(InputChannel):
                                  on_new_message, self.capabilities)
         if replies is None:
             return None
-        texts = [message.get("text") or "" for message in replies]
+        messages = turn_messages(replies)
+        texts = [text for text, _page in messages]
         budget = self.capabilities.segment_budget
         answer = join_messages(texts)
         if budget is None or segments(answer) <= budget:
             return answer
+        step = step_page(messages)
+        if step is not None:  # one step, one page: MORE asks the bot for the next step
+            return step
+        if any(page == STEP_PAGE for _text, page in messages):
+            log.warning("sms: a procedure step is longer than %d segments: sent in pages",
+                        STEP_PAGE_CAP)
         language = await _conversation_language(request, key)
         pages = paginate(texts, translator(language).gettext(MORE_HINT), budget)
         self.pending.keep(key, pages[1:])

@@ -7,22 +7,74 @@ its menu) stays on one page, and only a message too long for a page on its own
 is cut, at line breaks, then at spaces (anywhere only when a word is too long).
 Every page but the last ends with a hint such as "Reply MORE for the rest.". The
 pages not sent yet wait in memory, under the user's pseudonym, for a limited time.
+
+A procedure step is the exception (:func:`step_page`): its turn is one page, never
+split, so that MORE brings the next step. The page is the step (the procedure's title
+before the first, "Step 1 of 3: ...", its source note) and its short lines ("Reply
+MORE for the next step..."); it may go beyond the budget, up to
+:data:`STEP_PAGE_CAP` segments, and if it would go beyond that the lines the dialogue
+marked optional (the report offer, then the guessed origin) are left out. A step
+that does not fit the cap even so is paged like any other answer.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from bot.channels.sms.encoding import segments
+from bot.render import OPTIONAL_LINE, PAGE_KEY, STEP_PAGE
 
 Fits = Callable[[str], bool]
+
+# The most segments one procedure step's page may take. 10 GSM-7 segments are 1,530
+# characters, the most whole segments within the 1,600 characters Twilio accepts in
+# one message (error 21617 beyond); in UCS-2 they are 670 characters, which every
+# step of today's content fits with its "next step" line (the longest, in Spanish
+# and French, take 9). Each segment is billed, and the more parts a message has, the
+# likelier one is held back and the phone shows it late or not at all: a step is
+# worth that, a page of anything else keeps to the budget. A gateway must let a
+# reply have this many parts (Kannel: max-messages in the sms-service).
+STEP_PAGE_CAP = 10
 
 
 def join_messages(texts: list[str]) -> str:
     """A turn's messages as one SMS text, one message per line; empty ones are left out."""
     return "\n".join(text for text in texts if text)
+
+
+def turn_messages(replies: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """A turn's collected Rasa messages as (text, how it is paged): the custom JSON
+    message that follows a text (see :data:`bot.render.PAGE_KEY`) says how; other
+    messages without text are left out."""
+    messages: list[tuple[str, str | None]] = []
+    for reply in replies:
+        custom = reply.get("custom")
+        page = custom.get(PAGE_KEY) if isinstance(custom, Mapping) else None
+        text = reply.get("text")
+        if text:
+            messages.append((text, None))
+        elif isinstance(page, str) and messages:
+            messages[-1] = (messages[-1][0], page)
+    return messages
+
+
+def step_page(messages: list[tuple[str, str | None]], cap: int = STEP_PAGE_CAP
+              ) -> str | None:
+    """The one page of a procedure step's turn: all its messages if they fit ``cap``
+    segments, else without its optional lines, the last first. None if the turn is no
+    step, or its step does not fit ``cap`` even so."""
+    if not any(page == STEP_PAGE for _text, page in messages):
+        return None
+    kept = list(messages)
+    while segments(join_messages([text for text, _page in kept])) > cap:
+        optional = [index for index, (_text, page) in enumerate(kept) if page == OPTIONAL_LINE]
+        if not optional:
+            return None
+        del kept[optional[-1]]
+    return join_messages([text for text, _page in kept])
 
 
 def paginate(texts: list[str], hint: str, budget: int) -> list[str]:
