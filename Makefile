@@ -117,7 +117,7 @@ telegram: install catalogs train
 # The review console (bot/console/), beside the bot and on the same database. Add users
 # with `python -m bot console add-user`. From another machine, only behind HTTPS.
 BOT_CONSOLE_PORT ?= 8080
-console: install
+console: install catalogs
 	$(PY) -m bot console serve --port $(BOT_CONSOLE_PORT)
 
 lint: install

@@ -14,7 +14,6 @@ with rasa-sdk's public :func:`rasa_sdk.endpoint.create_app`, then changes three 
 from __future__ import annotations
 
 import logging
-import os
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -22,9 +21,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.log_privacy import guard_server_logs
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
-DEFAULT_HOST = "127.0.0.1"
 
 
 async def _silent_error(_request: Request, exception: Exception) -> HTTPResponse:
@@ -43,7 +42,7 @@ def serve(port: int, actions_package: str = "actions") -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
                                                    "%(message)s")
     guard_server_logs()
-    host = os.environ.get("BOT_ACTIONS_HOST") or DEFAULT_HOST
+    host = settings().actions_host
     app = build_app(actions_package)
     log.info("action server on http://%s:%d", host, port)
     app.run(host, port, workers=1, access_log=False)

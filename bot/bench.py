@@ -27,6 +27,7 @@ from bot.servers import (
     running_processes,
     server_env,
 )
+from bot.settings import NLU_DATA_DIR
 
 NLU_BUDGET_P95_MS = 15.0  # issue 9: the NLU part of a turn, at the 95th percentile
 NLU_SAMPLE = 300  # training examples parsed for the NLU timing, spread over every intent
@@ -58,7 +59,7 @@ def _nlu_sample(size: int = NLU_SAMPLE) -> list[str]:
     """Our own training examples, every n-th, so that every language and length is in."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    texts = [example.get("text") for example in load_data("data/nlu").intent_examples]
+    texts = [example.get("text") for example in load_data(str(NLU_DATA_DIR)).intent_examples]
     step = max(len(texts) // size, 1)
     return texts[::step][:size]
 

@@ -1,9 +1,12 @@
 """Building the gettext catalogs translators work in (Poedit, Weblate...).
 
 ``messages``: sentences marked with ``_()``/``N_()`` in ``bot/`` and ``actions/``.
-``content``: titles and fact texts from ``content/``. Both are extracted to
-``locales/<domain>.pot``, merged into ``locales/<code>/LC_MESSAGES/<domain>.po``,
-and compiled to ``.mo`` by the Makefile. ``check`` lists every gap.
+``content``: titles and fact texts from ``content/``. ``console``: the review
+console's interface (``bot/console/``: its Python and its Jinja2 templates), in the
+console's languages only (:data:`bot.console.i18n.LANGUAGES`). Each domain is
+extracted to ``locales/<domain>.pot``, merged into
+``locales/<code>/LC_MESSAGES/<domain>.po``, and compiled to ``.mo`` by the Makefile.
+``check`` lists every gap.
 """
 
 from __future__ import annotations
@@ -20,17 +23,32 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot import languages
+from bot.console import i18n as console_i18n
 from bot.content import load_content
-from bot.i18n import DOMAINS, LOCALES_DIR, SOURCE_LANGUAGE
+from bot.i18n import DOMAINS, SOURCE_LANGUAGE
+from bot.settings import LOCALES_DIR, ROOT
 
-ROOT = LOCALES_DIR.parent
 PROJECT = "migrant-rights-bot"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# "{name}" (str.format, in Python) and "%(name)s" (Jinja2's i18n extension, templates).
+_PLACEHOLDER = re.compile(r"\{(\w*)\}|%\((\w+)\)s")
+CONSOLE_DIR = ROOT / "bot" / "console"
+# The console's Python and templates belong to its own domain, not to the bot's.
+_BOT_METHODS = [("console/**", "ignore"), ("**.py", "python")]
+_CONSOLE_METHODS = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
+_CONSOLE_OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true",
+                                           "newstyle_gettext": "true"}}
 
 
-def template_path(domain: str) -> Path:
-    return LOCALES_DIR / f"{domain}.pot"
+def domain_languages() -> dict[str, tuple[str, ...]]:
+    """Each domain and the languages it is translated into (English is the source)."""
+    bot = tuple(code for code in languages.CODES if code != SOURCE_LANGUAGE)
+    console = tuple(code for code in console_i18n.LANGUAGES if code != SOURCE_LANGUAGE)
+    return {**{domain: bot for domain in DOMAINS}, console_i18n.DOMAIN: console}
+
+
+def template_path(domain: str, locales_dir: Path = LOCALES_DIR) -> Path:
+    return locales_dir / f"{domain}.pot"
 
 
 def catalog_path(language: str, domain: str, locales_dir: Path = LOCALES_DIR) -> Path:
@@ -48,16 +66,22 @@ def extract() -> dict[str, Catalog]:
     messages = _new_catalog()
     for directory in ("bot", "actions"):
         for filename, lineno, message, comments, _context in extract_from_dir(
-                ROOT / directory, method_map=[("**.py", "python")], keywords=KEYWORDS,
+                ROOT / directory, method_map=_BOT_METHODS, keywords=KEYWORDS,
                 comment_tags=("Translators:",), strip_comment_tags=True):
             messages.add(message, locations=[(f"{directory}/{filename}", lineno)],
                          auto_comments=comments)
+    console = _new_catalog()
+    for filename, lineno, message, comments, _context in extract_from_dir(
+            CONSOLE_DIR, method_map=_CONSOLE_METHODS, options_map=_CONSOLE_OPTIONS,
+            keywords=KEYWORDS, comment_tags=("Translators:",), strip_comment_tags=True):
+        console.add(message, locations=[(f"bot/console/{filename}", lineno)],
+                    auto_comments=comments)
     content = _new_catalog()
     loaded, _errors = load_content()
     for text, path, line, comment in _content_strings(loaded):
         location = (str(path.relative_to(ROOT)), line) if path else ("content", 0)
         content.add(text, locations=[location], auto_comments=[comment] if comment else [])
-    return {"messages": messages, "content": content}
+    return {"messages": messages, "content": content, console_i18n.DOMAIN: console}
 
 
 def _content_strings(content) -> Iterator[tuple[str, Path | None, int, str]]:
@@ -82,18 +106,21 @@ def _content_strings(content) -> Iterator[tuple[str, Path | None, int, str]]:
                 yield fact.text, fact.file, fact.line, ""
 
 
-def update() -> list[Path]:
-    """Write the templates and merge them into every language's catalogs."""
+def update(locales_dir: Path = LOCALES_DIR, domains: tuple[str, ...] | None = None
+           ) -> list[Path]:
+    """Write the templates and merge them into every language's catalogs (of
+    ``domains``, by default all of them)."""
     written = []
-    LOCALES_DIR.mkdir(exist_ok=True)
+    locales_dir.mkdir(exist_ok=True)
+    targets = domain_languages()
     for domain, template in extract().items():
-        with template_path(domain).open("wb") as handle:
+        if domains is not None and domain not in domains:
+            continue
+        with template_path(domain, locales_dir).open("wb") as handle:
             write_po(handle, template, width=100, sort_output=False, omit_header=False)
-        written.append(template_path(domain))
-        for language in languages.LANGUAGES:
-            if language.code == SOURCE_LANGUAGE:
-                continue
-            path = catalog_path(language.code, domain)
+        written.append(template_path(domain, locales_dir))
+        for language in map(languages.get, targets[domain]):
+            path = catalog_path(language.code, domain, locales_dir)
             if path.exists():
                 with path.open("rb") as handle:
                     catalog = read_po(handle, locale=language.babel_locale)
@@ -133,11 +160,9 @@ def check(locales_dir: Path = LOCALES_DIR) -> list[Gap]:
     """Every string a user could see in English instead of their language."""
     gaps: list[Gap] = []
     templates = extract()
-    for domain in DOMAINS:
+    for domain, codes in domain_languages().items():
         template_ids = {message.id for message in templates[domain] if message.id}
-        for language in languages.LANGUAGES:
-            if language.code == SOURCE_LANGUAGE:
-                continue
+        for language in map(languages.get, codes):
             gaps += _check_catalog(language, domain, template_ids, locales_dir)
     return gaps
 

@@ -15,6 +15,7 @@
     telegram-poll                       long polling: Telegram updates to the local webhook
     wait-for URL                        used by the Makefile to wait for a server
     console serve | add-user | verify-audit   the review console for caseworkers (bot/console/)
+    settings [--check]                  the BOT_* variables as a Markdown table; check them
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import time
 import urllib.request
 from datetime import date
 from pathlib import Path
+
+from bot.settings import EVAL_DIR, MODEL_FILE, NLU_DATA_DIR, RESULTS_DIR, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     evaluate = commands.add_parser("eval-nlu", help="intent accuracy per language")
     evaluate.add_argument("dataset", type=Path, help="YAML: intent -> language -> texts")
-    evaluate.add_argument("--model", type=Path, default=Path("models/current.tar.gz"))
+    evaluate.add_argument("--model", type=Path, default=MODEL_FILE)
     evaluate.add_argument("--out", type=Path)
     evaluate.add_argument("--min-overall", type=float, default=0.0)
     evaluate.add_argument("--min-language", type=float, default=0.0)
@@ -74,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         "nlu-compare", help="compare intent classifiers by cross-validation and on the "
                             "development sets (bot/nlu/compare.py)")
     nlu_compare.add_argument("--folds", type=int, default=5)
-    nlu_compare.add_argument("--out", type=Path, default=Path("results/nlu-compare.json"))
-    nlu_compare.add_argument("--data", type=Path, default=Path("data/nlu"))
-    nlu_compare.add_argument("--hard", type=Path, default=Path("../shared/eval/dev_nlu_hard.yml"))
-    nlu_compare.add_argument("--clean", type=Path, default=Path("../shared/eval/dev_nlu.yml"))
+    nlu_compare.add_argument("--out", type=Path, default=RESULTS_DIR / "nlu-compare.json")
+    nlu_compare.add_argument("--data", type=Path, default=NLU_DATA_DIR)
+    nlu_compare.add_argument("--hard", type=Path, default=EVAL_DIR / "dev_nlu_hard.yml")
+    nlu_compare.add_argument("--clean", type=Path, default=EVAL_DIR / "dev_nlu.yml")
     nlu_compare.add_argument("--no-diet", dest="diet", action="store_false",
                              help="skip training the small DIET (several minutes)")
 
@@ -146,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     action_server.add_argument("--actions", default="actions", help="the actions package")
 
     bench = commands.add_parser("bench", help="latency and throughput against plain Rasa")
-    bench.add_argument("--out", type=Path, default=Path("results/bench.json"))
+    bench.add_argument("--out", type=Path, default=RESULTS_DIR / "bench.json")
 
     poller = commands.add_parser(
         "telegram-poll", help="fetch Telegram updates and pass them to the running server",
@@ -159,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     wait.add_argument("--timeout", type=float, default=60)
 
     _console_arguments(commands)
+
+    settings_ = commands.add_parser(
+        "settings", help="every BOT_* variable, its default and what it does (Markdown)",
+        description="Prints the README's table of settings and paths, from bot/settings.py.")
+    settings_.add_argument("--check", action="store_true",
+                           help="instead, check the variables set in this environment")
 
     args = parser.parse_args(argv)
     handler = {
@@ -179,8 +188,24 @@ def main(argv: list[str] | None = None) -> int:
         ("keys", "init"): _keys_init,
         ("console", "serve"): _console_serve, ("console", "add-user"): _console_add_user,
         ("console", "verify-audit"): _console_verify_audit,
+        ("settings", None): _settings,
     }[(args.command, getattr(args, "action", None))]
-    return handler(args)
+    try:
+        return handler(args)
+    except SettingsError as error:  # names the variable, never a secret's value
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from bot.settings import markdown_table, settings
+
+    if args.check:
+        settings()  # a bad value raises SettingsError, printed by main()
+        print("settings: every BOT_* variable set here is valid")
+        return 0
+    print(markdown_table(), end="")
+    return 0
 
 
 def _content_check(args: argparse.Namespace) -> int:
@@ -300,11 +325,10 @@ def _i18n_update(args: argparse.Namespace) -> int:
 
 
 def _i18n_compile(args: argparse.Namespace) -> int:
-    from bot.catalogs import catalog_path, compile_catalog
-    from bot.i18n import DOMAINS
-    from bot.languages import CODES
+    from bot.catalogs import catalog_path, compile_catalog, domain_languages
 
-    files = args.files or [catalog_path(code, domain) for code in CODES for domain in DOMAINS
+    files = args.files or [catalog_path(code, domain)
+                           for domain, codes in domain_languages().items() for code in codes
                            if catalog_path(code, domain).exists()]
     for po_file in files:
         compile_catalog(po_file)
@@ -523,22 +547,21 @@ def _bench(args: argparse.Namespace) -> int:
 def _telegram_poll(args: argparse.Namespace) -> int:
     import asyncio
     import logging
-    import os
 
     from telegram.error import InvalidToken
 
-    from bot.channels.telegram import DEFAULT_API_URL
     from bot.channels.telegram_poll import poll
+    from bot.settings import settings
 
-    token, secret = os.environ.get("BOT_TELEGRAM_TOKEN"), os.environ.get("BOT_TELEGRAM_SECRET")
+    configured = settings()
+    token, secret = configured.telegram_token, configured.telegram_secret
     if not token or not secret:
         print("telegram-poll: set BOT_TELEGRAM_TOKEN (from @BotFather) and BOT_TELEGRAM_SECRET "
               "(the same secret as the bot server's)", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    api_url = os.environ.get("BOT_TELEGRAM_API_URL") or DEFAULT_API_URL
     try:
-        asyncio.run(poll(token, secret, args.webhook, api_url))
+        asyncio.run(poll(token, secret, args.webhook, configured.telegram_api_url))
     except InvalidToken:
         print("telegram-poll: Telegram refused the token in BOT_TELEGRAM_TOKEN", file=sys.stderr)
         return 1
@@ -653,21 +676,18 @@ def _console_verify_audit(args: argparse.Namespace) -> int:
 
 
 def _console_serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     from bot.console.app import create_app
     from bot.log_privacy import guard_server_logs
+    from bot.settings import settings
 
-    port = args.port or os.environ.get("BOT_CONSOLE_PORT") or "8080"
-    if not str(port).isdigit():
-        print("error: BOT_CONSOLE_PORT must be a port number", file=sys.stderr)
-        return 2
+    configured = settings()  # every variable checked at start: main() prints a bad one
+    port = args.port or configured.console_port
     guard_server_logs()
     print(f"console on http://{args.host}:{port}/ (from another machine, only behind HTTPS: "
           "its cookies are Secure)")
-    uvicorn.run(create_app(), host=args.host, port=int(port), access_log=False,
+    uvicorn.run(create_app(), host=args.host, port=port, access_log=False,
                 log_level="info", server_header=False, ws="none")
     return 0
 

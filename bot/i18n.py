@@ -22,8 +22,8 @@ from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 from bot import languages
+from bot.settings import LOCALES_DIR
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAINS = ("messages", "content")
 SOURCE_LANGUAGE = "en"
 

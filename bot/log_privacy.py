@@ -27,8 +27,9 @@ import re
 import sys
 from typing import Any
 
+from bot.settings import settings
+
 MAX_MESSAGE_CHARS = 300
-ALLOW_DEBUG_VARIABLE = "BOT_ALLOW_DEBUG_LOGS"
 _PAYLOAD = re.compile(r"""[\[{(]\s*['"{\[]""")
 _QUOTED = re.compile(r"""'[^'\n]*'|"[^"\n]*\"""")
 _QUERY = re.compile(r"\?[^\s'\"]*=[^\s'\"]*")
@@ -91,7 +92,7 @@ def guard_server_logs() -> None:
     """Redact every log record, and stop the server if it logs at DEBUG without the
     operator's explicit ``BOT_ALLOW_DEBUG_LOGS=1``."""
     install_redaction()
-    if debug_logging_on() and os.environ.get(ALLOW_DEBUG_VARIABLE) != "1":
+    if debug_logging_on() and not settings().allow_debug_logs:
         print("Refusing to start: DEBUG logging (--debug or LOG_LEVEL=DEBUG) writes what "
               "workers type. Use the default level, or set BOT_ALLOW_DEBUG_LOGS=1 to debug "
               "on a test machine (logs stay redacted).", file=sys.stderr)

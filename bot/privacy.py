@@ -18,8 +18,9 @@ from nacl.encoding import HexEncoder
 from nacl.hash import blake2b
 from nacl.utils import random as random_bytes
 
+from bot.settings import settings
+
 KEY_BYTES = 32
-DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / "secrets"
 # Every key of a deployment, all in secrets_dir(): `python -m bot keys init` makes them.
 DEPLOYMENT_KEYS = ("pseudonym.key", "slots.key", "webhook-signing.key", "receipt-lookup.key")
 
@@ -30,11 +31,13 @@ class KeyFileError(ValueError):
 
 
 def secrets_dir() -> Path:
-    return Path(os.environ.get("BOT_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
+    """``BOT_SECRETS_DIR``, or ``secrets/`` (read at each call)."""
+    return settings().secrets_dir
 
 
 def in_production() -> bool:
-    return os.environ.get("BOT_ENV") == "production"
+    """``BOT_ENV=production``."""
+    return settings().in_production
 
 
 def load_or_create_key(path: Path) -> bytes:

@@ -12,9 +12,10 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.settings import MODEL_FILE, ROOT
+
 BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "current.tar.gz"
+MODEL = MODEL_FILE
 
 
 def free_port() -> int:

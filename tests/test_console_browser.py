@@ -1,7 +1,8 @@
 """The review console in a real headless Chromium (Debian's chromium and
 chromium-driver): each role logs in, a caseworker cannot open another NGO's report by
-typing its URL, a form without its CSRF token is refused, an idle session ends, and an
-altered audit entry is found. The console runs on a real localhost socket."""
+typing its URL, a form without its CSRF token is refused, an idle session ends, an
+altered audit entry is found, and a page chosen in Arabic is laid out right to left. The
+console runs on a real localhost socket."""
 
 from __future__ import annotations
 
@@ -253,3 +254,23 @@ def test_a_second_factor_is_asked_after_the_password(browser, console_url, world
     browser.find_element(By.ID, "verify").click()
     wait(browser, lambda d: d.find_elements(By.ID, "whoami"))
     assert heading(browser) == "Reports for helpline-qa"
+
+
+def test_arabic_is_chosen_in_the_page_and_laid_out_right_to_left(browser, console_url, world):
+    log_in(browser, console_url, "case@helpline.example")
+    Select(browser.find_element(By.ID, "language-choice")).select_by_value("ar")
+    browser.find_element(By.ID, "change-language").click()
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ar")
+    assert urlsplit(browser.current_url).path == "/queue"
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert heading(browser) == "بلاغات helpline-qa"
+    # Mirrored: the brand at the right edge, the logout form to its left; the severity
+    # stripe on each severe row's right-hand (inline-start) side.
+    brand = browser.find_element(By.CLASS_NAME, "brand").rect
+    logout = browser.find_element(By.CLASS_NAME, "logout").rect
+    assert logout["x"] + logout["width"] <= brand["x"]
+    first_cell = browser.find_element(By.CSS_SELECTOR, "#queue tr.severe td")
+    assert first_cell.value_of_css_property("border-right-width") == "4px"
+    assert first_cell.value_of_css_property("border-left-width") == "0px"
+    browser.get(f"{console_url}/dashboard")  # the choice is kept
+    assert heading(browser) == "البلاغات بالأرقام"

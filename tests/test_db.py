@@ -12,7 +12,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from bot.reports.db import ROOT, Reply, Report, connect, session_scope
+from bot.reports.db import Reply, Report, connect, session_scope
+from bot.settings import MIGRATIONS_DIR
 from tests.support.sqlite import upstream_sqlite
 
 CANARY = b"CANARY-" * 50
@@ -77,7 +78,7 @@ def test_migration_0003_vacuums_away_what_earlier_deletes_left(tmp_path: Path):
     """A database made before 0003 keeps deleted rows in free pages; 0003 rewrites it."""
     database = tmp_path / "reports.db"
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", f"sqlite:///{database}")
     command.upgrade(config, "0002")
     _insert_and_delete_canary_without_secure_delete(database)
@@ -95,7 +96,7 @@ def test_migration_0004_hmacs_old_lookups_and_renumbers_rows_at_random(tmp_path:
     outbox rows in order; after 0004 neither can be read from the file."""
     database = tmp_path / "reports.db"
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", f"sqlite:///{database}")
     command.upgrade(config, "0003")
     with sqlite3.connect(database) as plain:

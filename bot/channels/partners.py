@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,6 +38,7 @@ from bot.reports.outbox import deliver_due
 from bot.reports.partners import PartnerRegistryError
 from bot.reports.runtime import partners, registry, signing_key
 from bot.reports.service import add_reply, expire, fresh_reply
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Partner-Signature"
@@ -99,7 +99,7 @@ class PartnerApi(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         api = guarded_blueprint("partners_api", __name__)
-        interval = float(os.environ.get("BOT_OUTBOX_INTERVAL", "30"))
+        interval = settings().outbox_interval
 
         @api.listener("after_server_start")
         async def start_outbox(app: Any, loop: asyncio.AbstractEventLoop) -> None:

@@ -29,7 +29,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -58,6 +57,7 @@ from bot.channels.base import (
 )
 from bot.i18n import N_, translator
 from bot.render import CHAT, Capabilities, Choice, choice_payload
+from bot.settings import DEFAULT_TELEGRAM_API_URL, settings
 
 log = logging.getLogger(__name__)
 # At INFO, httpx logs every request URL, which holds the bot token; at DEBUG,
@@ -66,7 +66,6 @@ for _noisy in ("httpx", "telegram"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
-DEFAULT_API_URL = "https://api.telegram.org"
 SEEN_UPDATES = 10_000  # remembered update ids; Telegram re-sends within hours, not days
 SEND_ATTEMPTS = 3
 MAX_RETRY_WAIT = 10.0  # seconds; a longer flood wait drops the message rather than stall
@@ -343,14 +342,13 @@ class TelegramChannel(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramChannel:
         credentials = credentials or {}
-        return cls(token=credentials.get("token") or os.environ.get("BOT_TELEGRAM_TOKEN"),
-                   secret_token=credentials.get("secret_token")
-                   or os.environ.get("BOT_TELEGRAM_SECRET"),
-                   api_url=credentials.get("api_url") or os.environ.get("BOT_TELEGRAM_API_URL")
-                   or DEFAULT_API_URL)
+        configured = settings()
+        return cls(token=credentials.get("token") or configured.telegram_token,
+                   secret_token=credentials.get("secret_token") or configured.telegram_secret,
+                   api_url=credentials.get("api_url") or configured.telegram_api_url)
 
     def __init__(self, token: str | None = None, secret_token: str | None = None,
-                 api_url: str = DEFAULT_API_URL) -> None:
+                 api_url: str = DEFAULT_TELEGRAM_API_URL) -> None:
         self.secret_token = secret_token or None
         self.bot = Bot(token, base_url=f"{api_url.rstrip('/')}/bot") if token else None
         self.seen = RecentIds()

@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -35,7 +35,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import languages
 from bot.console import accounts, audit, cases, dashboard
+from bot.console import i18n as console_i18n
+from bot.console.i18n import Texts, texts
 from bot.console.sessions import (
+    LOGIN_WINDOW_SECONDS,
     PENDING_TOTP_SECONDS,
     Clock,
     ConsoleSession,
@@ -64,6 +67,19 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 HOME = {"admin": "/admin", "caseworker": "/queue", "consular": "/summaries"}
+# A path on this site: "//host" would be another site.
+_LOCAL_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_.-]{0,200}")
+
+
+def language_of(connection: HTTPConnection) -> str:
+    """The language a request's pages are in (:func:`bot.console.i18n.negotiate`)."""
+    return console_i18n.negotiate(connection.cookies.get(console_i18n.COOKIE),
+                                  connection.headers.get("accept-language"))
+
+
+def _internal_error(connection: HTTPConnection) -> PlainTextResponse:
+    tr = texts(language_of(connection))
+    return PlainTextResponse(tr.gettext("The console hit an internal error."), 500)
 
 
 class SecurityHeaders:
@@ -94,21 +110,11 @@ class SecurityHeaders:
         except Exception as exc:  # noqa: BLE001 - anything, named by class only
             log.error("console: %s while answering a request", type(exc).__name__)
             if not started:
-                await PlainTextResponse("The console hit an internal error.", 500)(
-                    scope, receive, send_with_headers)
+                await _internal_error(HTTPConnection(scope))(scope, receive, send_with_headers)
 
 
 class FormError(ValueError):
     """A body that is not a small urlencoded form."""
-
-
-def _language_name(code: str) -> str:
-    try:
-        language = languages.get(code)
-    except (KeyError, ValueError):
-        return code or "unknown"
-    english = language.locale.get_display_name("en") or code
-    return english if english == language.native_name else f"{english} ({language.native_name})"
 
 
 def _when(at: int) -> str:
@@ -127,17 +133,14 @@ class Console:
         self.limiter = LoginLimiter(clock)
         self.database = connect(database_url)
         self.totp_steps: dict[str, int] = {}  # user id -> the last TOTP step used
-        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
-                                     autoescape=True, undefined=StrictUndefined)
-        self.templates.filters["language_name"] = _language_name
-        self.templates.filters["when"] = _when
-        self.templates.filters["label"] = lambda code: str(code).replace("_", " ")
+        self._environments: dict[str, Environment] = {}
         routes = [
             Route("/", self.home), Route("/health", self.health),
             Route("/login", self.login_page, methods=["GET"]),
             Route("/login", self.login, methods=["POST"]),
             Route("/login/totp", self.login_totp, methods=["POST"]),
             Route("/logout", self.logout, methods=["POST"]),
+            Route("/language", self.choose_language, methods=["POST"]),
             Route("/queue", self.queue), Route("/reports/{report_id}", self.report),
             Route("/reports/{report_id}/status", self.status, methods=["POST"]),
             Route("/reports/{report_id}/notes", self.note, methods=["POST"]),
@@ -160,6 +163,34 @@ class Console:
         await self.app(scope, receive, send)
 
     # -- plumbing -------------------------------------------------------------------------
+    def _templates(self, language: str) -> Environment:
+        """The templates in one language: Jinja2's i18n extension with that language's
+        ``console`` catalog, and filters that show codes, dates and numbers in it."""
+        environment = self._environments.get(language)
+        if environment is None:
+            tr = texts(language)
+            environment = Environment(loader=FileSystemLoader(HERE / "templates"),
+                                      autoescape=True, undefined=StrictUndefined,
+                                      extensions=["jinja2.ext.i18n"])
+            environment.policies["ext.i18n.trimmed"] = True
+            environment.install_gettext_translations(tr.translations, newstyle=True)
+            environment.filters.update({
+                "status_label": lambda code: tr.label(console_i18n.STATUS_LABELS, code),
+                "category_label": lambda code: tr.label(console_i18n.CATEGORY_LABELS, code),
+                "flag_label": lambda code: tr.label(console_i18n.FLAG_LABELS, code),
+                "role_label": lambda code: tr.label(console_i18n.ROLE_LABELS, code),
+                "language_name": tr.language_name, "number": tr.number,
+                "date": tr.date, "when": tr.when,
+            })
+            environment.globals.update(page_language=language, page_rtl=tr.rtl,
+                                       language_choices=console_i18n.choices())
+            self._environments[language] = environment
+        return environment
+
+    @staticmethod
+    def _texts(session: ConsoleSession) -> Texts:
+        return texts(session.language)
+
     def _db(self, work: Callable[..., Any], *args: Any) -> Awaitable[Any]:
         """Run ``work(session, *args)`` in a database session, off the event loop."""
         def run() -> Any:
@@ -179,18 +210,26 @@ class Console:
     def _session(self, request: Request) -> ConsoleSession:
         """The request's session, or a new anonymous one (noting an idle end)."""
         session, expired = self.sessions.get(request.cookies.get(COOKIE))
+        language = language_of(request)
         if session is None:
-            notice = (f"Your session ended after {int(self.idle_seconds // 60)} minutes "
-                      "without activity. Please log in again.") if expired else ""
+            minutes = int(self.idle_seconds // 60)
+            notice = texts(language).ngettext(
+                "Your session ended after {count} minute without activity. Please log in "
+                "again.", "Your session ended after {count} minutes without activity. "
+                "Please log in again.", minutes) if expired else ""
             session = self.sessions.new(notice)
+        # This request's language and page, for what it shows and its language selector.
+        session.language = language
+        session.page = request.url.path if _LOCAL_PATH.fullmatch(request.url.path) else "/"
         return session
 
     def _render(self, session: ConsoleSession, template: str, status_code: int = 200,
                 **values: Any) -> HTMLResponse:
         notice, session.notice = session.notice, ""
-        html = self.templates.get_template(template).render(
+        html = self._templates(session.language).get_template(template).render(
             csrf=session.csrf, user=session if session.logged_in else None,
-            notice=notice, **values)
+            # An error page's selector goes home: a 404 names no path it was asked for.
+            notice=notice, page=session.page if status_code < 400 else "/", **values)
         response = HTMLResponse(html, status_code=status_code)
         self._set_cookie(response, session)
         return response
@@ -222,18 +261,21 @@ class Console:
     async def _checked_form(self, request: Request,
                             session: ConsoleSession) -> dict[str, str] | Response:
         """The form if it is one and carries this session's CSRF token, else the refusal."""
+        tr = self._texts(session)
         try:
             form = await self._form(request)
         except FormError:
-            return self._render(session, "error.html", 400, title="Bad request",
-                                message="This request is not a form of the console.")
+            return self._render(session, "error.html", 400, title=tr.gettext("Bad request"),
+                                message=tr.gettext("This request is not a form of the "
+                                                   "console."))
         if not hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
             path = request.url.path
             await self._audit(session, "csrf_rejected", detail=path if re.fullmatch(
                 r"[/a-z0-9_.-]{1,120}", path) else "(another path)")
-            return self._render(session, "error.html", 403, title="Form refused",
-                                message="This form has expired or did not come from the "
-                                        "console. Go back, reload the page and try again.")
+            return self._render(session, "error.html", 403, title=tr.gettext("Form refused"),
+                                message=tr.gettext("This form has expired or did not come "
+                                                   "from the console. Go back, reload the "
+                                                   "page and try again."))
         return form
 
     def _require(self, request: Request, role: str) -> ConsoleSession | Response:
@@ -247,20 +289,22 @@ class Console:
         return session
 
     def _not_found(self, session: ConsoleSession) -> HTMLResponse:
-        return self._render(session, "error.html", 404, title="Not found",
-                            message="There is nothing here.")
+        tr = self._texts(session)
+        return self._render(session, "error.html", 404, title=tr.gettext("Not found"),
+                            message=tr.gettext("There is nothing here."))
 
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         code = exc.status_code if isinstance(exc, HTTPException) else 500
         session = self._session(request)
         if code == 404:
             return self._not_found(session)
-        return self._render(session, "error.html", code, title="Error",
-                            message="This request cannot be answered.")
+        tr = self._texts(session)
+        return self._render(session, "error.html", code, title=tr.gettext("Error"),
+                            message=tr.gettext("This request cannot be answered."))
 
     async def _server_error(self, request: Request, exc: Exception) -> Response:
         """The answer to an error; :class:`SecurityHeaders` logs its class."""
-        return PlainTextResponse("The console hit an internal error.", status_code=500)
+        return _internal_error(request)
 
     # -- pages ----------------------------------------------------------------------------
     async def health(self, request: Request) -> Response:
@@ -289,8 +333,7 @@ class Console:
             await self._audit(None, "login_blocked",
                               target=await self._db(accounts.user_id_for, email))
             return self._render(session, "login.html", 429,
-                                error="Too many failed attempts. Wait 15 minutes and try "
-                                      "again.")
+                                error=self._too_many(session))
         unlocked = await self._db(accounts.authenticate, email, form.get("password", ""))
         if unlocked is None:
             self.limiter.failed(email, address)
@@ -298,8 +341,8 @@ class Console:
             # password typed in the wrong field).
             await self._audit(None, "login_failed",
                               target=await self._db(accounts.user_id_for, email))
-            return self._render(session, "login.html", 401,
-                                error="This email and password do not match an account.")
+            return self._render(session, "login.html", 401, error=self._texts(session).gettext(
+                "This email and password do not match an account."))
         user = unlocked.user
         if unlocked.totp_secret:
             key = bytearray(unlocked.private_key) if unlocked.private_key else None
@@ -310,6 +353,12 @@ class Console:
         return await self._logged_in(session, user.id, user.email, user.role,
                                      user.organisation, unlocked.private_key)
 
+    def _too_many(self, session: ConsoleSession) -> str:
+        minutes = LOGIN_WINDOW_SECONDS // 60
+        return self._texts(session).ngettext(
+            "Too many failed attempts. Wait {count} minute and try again.",
+            "Too many failed attempts. Wait {count} minutes and try again.", minutes)
+
     async def login_totp(self, request: Request) -> Response:
         session = self._session(request)
         form = await self._checked_form(request, session)
@@ -318,21 +367,20 @@ class Console:
         pending = session.pending
         if pending is None or self.clock() - pending.started > PENDING_TOTP_SECONDS:
             session.wipe()
-            return self._render(session, "login.html", 401,
-                                error="Please start again with your email and password.")
+            return self._render(session, "login.html", 401, error=self._texts(session).gettext(
+                "Please start again with your email and password."))
         address = request.client.host if request.client else ""
         if self.limiter.blocked(pending.email, address):
             session.wipe()
             await self._audit(None, "login_blocked")
             return self._render(session, "login.html", 429,
-                                error="Too many failed attempts. Wait 15 minutes and try "
-                                      "again.")
+                                error=self._too_many(session))
         step = accounts.totp_ok(pending.totp_secret, form.get("code", ""), self.clock())
         if step is None or step <= self.totp_steps.get(pending.user_id, -1):
             self.limiter.failed(pending.email, address)
             await self._audit(None, "totp_failed", target=pending.user_id)
-            return self._render(session, "totp.html", 401,
-                                error="This code is not right, or was used already.")
+            return self._render(session, "totp.html", 401, error=self._texts(session).gettext(
+                "This code is not right, or was used already."))
         self.totp_steps[pending.user_id] = step
         self.limiter.succeeded(pending.email)
         key = bytes(pending.private_key) if pending.private_key is not None else None
@@ -357,8 +405,24 @@ class Console:
         if session.logged_in:
             await self._audit(session, "logout")
         self.sessions.end(session.id)
-        fresh = self.sessions.new("You are logged out.")
+        fresh = self.sessions.new(self._texts(session).gettext("You are logged out."))
         return self._redirect(fresh, "/login")
+
+    async def choose_language(self, request: Request) -> Response:
+        """The language selector: the choice is kept in a cookie of its own (a code,
+        nothing else), then the page it was made on is shown again."""
+        session = self._session(request)
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        page = form.get("page", "")
+        response = self._redirect(session, page if _LOCAL_PATH.fullmatch(page) else "/")
+        language = form.get("language", "")
+        if language in console_i18n.LANGUAGES:
+            response.set_cookie(console_i18n.COOKIE, language,
+                                max_age=console_i18n.COOKIE_MAX_AGE, httponly=True,
+                                secure=True, samesite="strict", path="/")
+        return response
 
     async def queue(self, request: Request) -> Response:
         session = self._require(request, "caseworker")
@@ -438,7 +502,8 @@ class Console:
             if target is None or not cases.refer(db, session.organisation, report_id,
                                                   session.key(), target, self.today()):
                 return None
-            session.notice = f"The report was referred to {target.name}."
+            session.notice = self._texts(session).gettext(
+                "The report was referred to {partner}.", partner=target.name)
             return f"to {target.id}"
         return await self._report_action(request, "referred", work, back="/queue")
 
@@ -523,7 +588,8 @@ class Console:
         self.sessions.end_user(user_id)
         await self._audit(session, "user_removed", target=user_id,
                           detail=f"{removed.role} {removed.organisation or ''}".strip())
-        session.notice = f"{removed.email} was removed and logged out."
+        session.notice = self._texts(session).gettext(
+            "{email} was removed and logged out.", email=removed.email)
         return self._redirect(session, "/admin")
 
     def _logged_in_session(self, request: Request) -> ConsoleSession | Response:
@@ -534,7 +600,8 @@ class Console:
         session = self._logged_in_session(request)
         if isinstance(session, Response):
             return session
-        return self._render(session, "account.html", error="")
+        return self._render(session, "account.html", error="",
+                            min_password=accounts.MIN_PASSWORD_CHARS)
 
     async def change_password(self, request: Request) -> Response:
         session = self._logged_in_session(request)
@@ -543,21 +610,28 @@ class Console:
         form = await self._checked_form(request, session)
         if isinstance(form, Response):
             return form
+        tr = self._texts(session)
         new = form.get("new", "")
         if new != form.get("again", ""):
             return self._render(session, "account.html", 400,
-                                error="The two new passwords differ.")
+                                error=tr.gettext("The two new passwords differ."),
+                                min_password=accounts.MIN_PASSWORD_CHARS)
         try:
             changed = await self._db(accounts.change_password, session.user_id,
                                      form.get("current", ""), new)
-        except accounts.AccountError as exc:
-            return self._render(session, "account.html", 400, error=str(exc) + ".")
+        except accounts.AccountError:  # the only one: a password too short or too long
+            return self._render(session, "account.html", 400, error=tr.gettext(
+                "The password must have {shortest} to {longest} characters.",
+                shortest=tr.number(accounts.MIN_PASSWORD_CHARS),
+                longest=tr.number(accounts.MAX_PASSWORD_CHARS)),
+                min_password=accounts.MIN_PASSWORD_CHARS)
         if not changed:
             await self._audit(session, "password_change_refused")
             return self._render(session, "account.html", 401,
-                                error="The current password is not right.")
+                                error=tr.gettext("The current password is not right."),
+                                min_password=accounts.MIN_PASSWORD_CHARS)
         await self._audit(session, "password_changed")
-        session.notice = "Your password was changed."
+        session.notice = tr.gettext("Your password was changed.")
         return self._redirect(session, HOME[session.role])
 
     async def audit_csv(self, request: Request) -> Response:

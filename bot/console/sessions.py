@@ -49,6 +49,8 @@ class ConsoleSession:
     private_key: bytearray | None = None
     pending: PendingLogin | None = None
     notice: str = ""  # shown once on the next page (e.g. why the last session ended)
+    language: str = "en"  # the console language of its latest request (bot.console.i18n)
+    page: str = "/"  # the path of its latest request, for the language selector's return
 
     @property
     def logged_in(self) -> bool:

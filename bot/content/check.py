@@ -15,8 +15,8 @@ from bot.content.loader import CONTENT_DIR, load_content
 from bot.content.model import PURPOSES, Content, Country, Fact, Step
 from bot.i18n import Translator, translator
 from bot.render import SMS, Reply, SourceNote, render
+from bot.settings import DOMAIN_FILE, ROOT
 
-DOMAIN_FILE = CONTENT_DIR.parent / "domain.yml"
 SMS_SEGMENT_BUDGET = SMS.segment_budget or 0  # declared once, in bot.render
 _PLACEHOLDER = re.compile(r"\{\w+\}")
 # A number standing alone; digits inside a name ("BP2MI", "C189") are part of the name.
@@ -225,7 +225,7 @@ def _rel(path: Path | None) -> str:
     if path is None:
         return "content"
     try:
-        return str(path.relative_to(CONTENT_DIR.parent))
+        return str(path.relative_to(ROOT))
     except ValueError:
         return str(path)
 

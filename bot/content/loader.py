@@ -8,7 +8,6 @@ while the bot runs and keeps serving the last good content when an edit is broke
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -41,15 +40,16 @@ from bot.content.model import (
     Topic,
     Verification,
 )
+from bot.settings import CONTENT_DIR, ROOT, settings
 
 log = logging.getLogger(__name__)
-
-CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
 
 
 def content_dir() -> Path:
     """Where the running bot reads content: ``BOT_CONTENT_DIR``, or ``content/``."""
-    return Path(os.environ.get("BOT_CONTENT_DIR") or CONTENT_DIR)
+    return settings().content_dir
+
+
 ROLES = ("origin", "destination")
 QUESTIONS_FILE = "questions.yml"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -76,7 +76,7 @@ class ContentInvalid(Exception):
 
 def _display(path: Path) -> str:
     try:
-        return str(path.relative_to(CONTENT_DIR.parent))
+        return str(path.relative_to(ROOT))
     except ValueError:
         return str(path)
 

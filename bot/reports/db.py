@@ -9,12 +9,10 @@ The schema is managed by Alembic (``migrations/``); :func:`connect` upgrades it.
 
 from __future__ import annotations
 
-import os
 import secrets
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -32,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DEFAULT_URL = f"sqlite:///{ROOT / 'reports.db'}"
+from bot.settings import MIGRATIONS_DIR, settings
+
 Base = declarative_base()
 REPORT_DELIVERY = "report"
 
@@ -113,12 +111,13 @@ class CodeAttempt(Base):
 
 
 def database_url() -> str:
-    return os.environ.get("BOT_DATABASE_URL") or DEFAULT_URL
+    """``BOT_DATABASE_URL``, or SQLite in the repository (read at each call)."""
+    return settings().database_url
 
 
 def upgrade(url: str) -> None:
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")
 

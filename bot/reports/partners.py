@@ -20,7 +20,6 @@ the last registry that passed (:mod:`bot.reports.runtime`).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ import yaml
 from bot.reports.crypto import unb64
 from bot.reports.enforcement import UnsafeUrl, enforcement_term, url_words, webhook_host
 from bot.reports.vetting import Maintainer, vetting_problem
+from bot.settings import settings
 
 ALLOWED_KINDS = ("ngo", "trade_union", "legal_aid", "shelter")
 CONSULATE_KINDS = ("consulate", "embassy")
@@ -75,7 +75,7 @@ class Registry:
 
 def allow_loopback_http() -> bool:
     """Plain http to 127.0.0.1 (tests, a one-machine demo), never in production."""
-    return os.environ.get("BOT_ENV", "").strip().lower() != "production"
+    return not settings().in_production
 
 
 def check_registry(path: Path, maintainers: dict[str, Maintainer]) -> tuple[Registry, list[str]]:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 from bot.privacy import load_or_create_key, secrets_dir
 from bot.reports.partners import Partner, PartnerRegistryError, Registry, load_registry
-from bot.reports.service import RETENTION_DAYS
 from bot.reports.vetting import TrustFileError, load_maintainers, trust_file
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
-DEFAULT_PARTNERS_FILE = Path(__file__).resolve().parent.parent.parent / "content" / "partners.yml"
 
 
 def partners_file() -> Path:
-    return Path(os.environ.get("BOT_PARTNERS_FILE") or DEFAULT_PARTNERS_FILE)
+    """``BOT_PARTNERS_FILE``, or ``content/partners.yml`` (read at each call)."""
+    return settings().partners_file
 
 
 def last_good_file() -> Path:
@@ -75,13 +75,7 @@ def partners() -> list[Partner]:
 
 def retention_days() -> int:
     """How long reports and replies are kept (``BOT_REPORT_RETENTION_DAYS``, default 180)."""
-    raw = os.environ.get("BOT_REPORT_RETENTION_DAYS", "")
-    if raw.strip().isdigit() and int(raw) > 0:
-        return int(raw)
-    if raw:
-        log.warning("BOT_REPORT_RETENTION_DAYS must be a positive number of days; using %d",
-                    RETENTION_DAYS)
-    return RETENTION_DAYS
+    return settings().report_retention_days
 
 
 def signing_key() -> bytes:

@@ -17,8 +17,9 @@ from bot.privacy import receipt_lookup_key
 from bot.reports import crypto
 from bot.reports.db import SUMMARY_DELIVERY, CodeAttempt, OutboxItem, Reply, ReplyNonce, Report
 from bot.reports.partners import Partner, route, route_consulate
+from bot.settings import DEFAULT_RETENTION_DAYS
 
-RETENTION_DAYS = 180
+RETENTION_DAYS = DEFAULT_RETENTION_DAYS
 # Wrong receipt codes: at most this many per conversation an hour; a report whose code's
 # first group was given this many times with a wrong rest is locked for a quarter of an
 # hour, whoever sends (so a guesser changing numbers gains nothing, and since the group

@@ -16,7 +16,6 @@ webhook most of all, and the entry stops receiving reports until it is vetted ag
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,8 +26,8 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from bot.reports.crypto import b64, unb64
+from bot.settings import settings
 
-DEFAULT_TRUST_FILE = Path(__file__).resolve().parent.parent.parent / "trust" / "maintainers.yml"
 SIGNED_FIELDS = ("id", "name", "kind", "nationality", "countries", "categories", "languages",
                  "priority", "public_key", "verify_key", "webhook_url")
 _DEFAULTS: dict[str, Any] = {"nationality": None, "countries": ["*"], "categories": ["*"],
@@ -48,7 +47,8 @@ class Maintainer:
 
 
 def trust_file() -> Path:
-    return Path(os.environ.get("BOT_TRUST_FILE") or DEFAULT_TRUST_FILE)
+    """``BOT_TRUST_FILE``, or ``trust/maintainers.yml`` (read at each call)."""
+    return settings().trust_file
 
 
 def load_maintainers(path: Path) -> dict[str, Maintainer]:

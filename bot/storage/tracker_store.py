@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from functools import cache
@@ -42,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.privacy import load_or_create_key, secrets_dir
 from bot.reports import REPORT_SLOTS
 from bot.reports.crypto import b64, unb64
+from bot.settings import settings
 
 REDACTED_SLOTS: frozenset[str] = frozenset(REPORT_SLOTS)
 # Needed only within the turn it is typed in (the status check runs at once), so it is
@@ -51,7 +51,6 @@ UNSTORED_SLOTS: frozenset[str] = frozenset({"receipt_code"})
 FORGET_SLOT = "forget"
 _KEPT_PARSE_KEYS = ("intent",)
 _SEALED = "sealed"
-DEFAULT_IDLE_DAYS = 30
 EXPIRY_INTERVAL_SECONDS = 3600
 
 log = logging.getLogger(__name__)
@@ -59,11 +58,7 @@ log = logging.getLogger(__name__)
 
 def idle_days() -> int:
     """``BOT_TRACKER_IDLE_DAYS``: after how many days without a message a conversation goes."""
-    raw = os.environ.get("BOT_TRACKER_IDLE_DAYS") or str(DEFAULT_IDLE_DAYS)
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"BOT_TRACKER_IDLE_DAYS must be a whole number of days, at least 1, "
-                         f"not {raw!r}")
-    return int(raw)
+    return settings().tracker_idle_days
 
 
 @cache
