@@ -149,3 +149,13 @@ def test_a_number_written_in_a_sentence_is_an_error(content_copy: Path):
     errors = [f.message for f in check_content(content_copy) if f.severity == "error"]
     assert errors == ["fact 'np_qa_free_visa_free_ticket' writes the number 10 in its "
                       "sentence: put it in 'values' so that no translation can change it"]
+
+
+def test_every_country_covers_each_required_topic_and_procedure_or_says_nothing_is_verified():
+    from bot.content.check import uncovered
+
+    content, errors = load_content()
+    assert errors == []
+    assert len(content.countries) == 24
+    assert {code: uncovered(content, country) for code, country in content.countries.items()
+            if uncovered(content, country)} == {}
