@@ -58,10 +58,11 @@ TABLE = [
      "मैं भारत से हूँ और ओमान में काम करता हूँ, अगर काम पर मेरी मौत हो जाए तो परिवार को "
      "कितना बीमा मिलेगा?",
      ["in_pbby_insurance", "in_pbby_premium"]),
-    # Nepali, from a Nepali phone, asking about Qatar: the corridor's cap first.
+    # Nepali, from a Nepali phone, asking about Qatar: the corridor's cap first, then
+    # Qatar's own law on what a recruitment agency may take.
     ("ne", "ask_recruitment_fees", {"origin": "NP"},
      "म कतार जाँदैछु, म्यानपावर कम्पनीले मसँग कति पैसा लिन पाउँछ?",
-     ["np_qa_free_visa_free_ticket"]),
+     ["np_qa_free_visa_free_ticket", "qa_agency_takes_no_fees"]),
 ]
 
 
