@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from bot.console import accounts
 from bot.reports import crypto
 from bot.reports.db import session_scope
-from bot.servers import CHANNELS, MODEL, running_bot
+from bot.servers import CHANNELS
 from tests.support import kannel
 from tests.support.console import FakeClock
 from tests.support.console_sms import NE, Phone, menu_number
@@ -47,11 +47,6 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def gateway(workdir):
-    if kannel.binaries() is None:
-        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras; "
-                    ".ci/run does it)")
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
     write_registry(workdir / "partners.yml", make_maintainer(workdir), partners=[{
         "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
         "countries": ["QA"], "categories": ["*"], "languages": ["en", "ne"],
@@ -60,13 +55,9 @@ def gateway(workdir):
         "id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
         "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
         "delivery": "console"}])
-    with running_bot(workdir, credentials=CREDENTIALS,
-                     extra_env={"BOT_SMS_KANNEL_SECRET": SECRET,
-                                "BOT_OUTBOX_INTERVAL": "0.5"}) as url:
-        kannel_dir = workdir / "kannel"
-        kannel_dir.mkdir()
-        with kannel.running_kannel(kannel_dir, kannel.post_url(url, SECRET)) as running:
-            yield running
+    with kannel.bot_behind_kannel(workdir, CREDENTIALS, SECRET,
+                                  {"BOT_OUTBOX_INTERVAL": "0.5"}) as running:
+        yield running
 
 
 def _console(workdir: Path, monkeypatch) -> TestClient:

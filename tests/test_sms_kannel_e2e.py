@@ -16,7 +16,6 @@ import pytest
 from bot.channels.sms.keywords import KEYWORDS
 from bot.dialogue import MORE_WORD
 from bot.i18n import translator
-from bot.servers import MODEL, running_bot
 from tests.support import kannel
 
 pytestmark = pytest.mark.model
@@ -41,17 +40,8 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def gateway(workdir):
-    if kannel.binaries() is None:
-        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras; "
-                    ".ci/run does it)")
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    with running_bot(workdir, credentials=CREDENTIALS,
-                     extra_env={"BOT_SMS_KANNEL_SECRET": SECRET}) as url:
-        kannel_dir = workdir / "kannel"
-        kannel_dir.mkdir()
-        with kannel.running_kannel(kannel_dir, kannel.post_url(url, SECRET)) as running:
-            yield running
+    with kannel.bot_behind_kannel(workdir, CREDENTIALS, SECRET) as running:
+        yield running
 
 
 def menu_number(text: str, label: str) -> str:

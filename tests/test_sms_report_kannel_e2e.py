@@ -24,7 +24,7 @@ from bot.channels.sms.keywords import KEYWORDS
 from bot.i18n import translator
 from bot.reports import crypto
 from bot.reports.partner_tools import open_delivery
-from bot.servers import CHANNELS, MODEL, running_bot
+from bot.servers import CHANNELS
 from tests.support import kannel
 from tests.support.fake_partner import running_fake_partner
 from tests.support.registry import make_maintainer, write_registry
@@ -58,11 +58,6 @@ def partner():
 
 @pytest.fixture(scope="module")
 def gateway(workdir, partner):
-    if kannel.binaries() is None:
-        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras; "
-                    ".ci/run does it)")
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
     # A vetted partner for Qatar and Nepal's embassy there: without them nothing is stored.
     write_registry(workdir / "partners.yml", make_maintainer(workdir), partners=[{
         "id": "gulf-helpline", "name": "Gulf Workers Helpline", "kind": "ngo",
@@ -72,13 +67,9 @@ def gateway(workdir, partner):
         "id": "np-embassy-doha", "name": "Embassy of Nepal, Doha", "kind": "embassy",
         "nationality": "NP", "countries": ["QA"], "public_key": CONSULATE_KEYS[0].public_key,
         "webhook_url": f"{partner.url}/consulate"}])
-    with running_bot(workdir, credentials=CREDENTIALS,
-                     extra_env={"BOT_SMS_KANNEL_SECRET": SECRET,
-                                "BOT_OUTBOX_INTERVAL": "0.5"}) as url:
-        kannel_dir = workdir / "kannel"
-        kannel_dir.mkdir()
-        with kannel.running_kannel(kannel_dir, kannel.post_url(url, SECRET)) as running:
-            yield running
+    with kannel.bot_behind_kannel(workdir, CREDENTIALS, SECRET,
+                                  {"BOT_OUTBOX_INTERVAL": "0.5"}) as running:
+        yield running
 
 
 @dataclass

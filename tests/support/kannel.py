@@ -22,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.servers import free_port
+import pytest
+
+from bot.servers import MODEL, free_port, running_bot
 
 _SEARCH_PATH = "/usr/sbin:/usr/bin:/usr/lib/kannel/test:/usr/local/sbin:/usr/local/bin"
 SHORT_CODE = "1234"  # the number users text
@@ -214,3 +216,21 @@ def running_kannel(workdir: Path, service_url: str) -> Iterator[Kannel]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def bot_behind_kannel(workdir: Path, credentials: str, secret: str,
+                      extra_env: dict[str, str] | None = None) -> Iterator[Kannel]:
+    """The trained bot (``running_bot``) with its Kannel gateway, and a real Kannel that
+    posts to it: skips when Kannel is not installed, fails when no model is trained."""
+    if binaries() is None:
+        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras; "
+                    ".ci/run does it)")
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    with running_bot(workdir, credentials=credentials,
+                     extra_env={"BOT_SMS_KANNEL_SECRET": secret, **(extra_env or {})}) as url:
+        kannel_dir = workdir / "kannel"
+        kannel_dir.mkdir()
+        with running_kannel(kannel_dir, post_url(url, secret)) as running:
+            yield running
