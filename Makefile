@@ -27,6 +27,18 @@ BASE_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml') \
                    $(wildcard bot/nlu/*.py) bot/langid.py
+# DEMO=1 (`make run DEMO=1`, `make chat DEMO=1`, `make console DEMO=1`): the whole loop on
+# this computer, everything in demo/ (bot/console/demo.py): its own database and secrets,
+# and a vetted demo partner that receives every report in the console.
+DEMO_DIR := demo
+ifdef DEMO
+export BOT_DATABASE_URL := sqlite:///$(CURDIR)/$(DEMO_DIR)/reports.db
+export BOT_SECRETS_DIR := $(CURDIR)/$(DEMO_DIR)/secrets
+export BOT_PARTNERS_FILE := $(CURDIR)/$(DEMO_DIR)/partners.yml
+export BOT_TRUST_FILE := $(CURDIR)/$(DEMO_DIR)/maintainers.yml
+DEMO_READY := $(DEMO_DIR)/logins.txt
+endif
+
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -84,13 +96,16 @@ actions: install catalogs
 # Rasa's dependencies print pages of deprecation warnings that mean nothing to a user.
 chat run telegram $(MODEL): export PYTHONWARNINGS := ignore
 
-chat: install catalogs train
+$(DEMO_DIR)/logins.txt: | $(VENV)/.installed
+	@$(PY) -m bot console demo --dir $(DEMO_DIR)
+
+chat: install catalogs train $(DEMO_READY)
 	@$(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	  $(PY) -m bot wait-for http://127.0.0.1:$(ACTIONS_PORT)/health --timeout 120 && \
 	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
-run: install catalogs train
+run: install catalogs train $(DEMO_READY)
 	@$(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	  $(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml --port 5005
@@ -117,7 +132,8 @@ telegram: install catalogs train
 # The review console (bot/console/), beside the bot and on the same database. Add users
 # with `python -m bot console add-user`. From another machine, only behind HTTPS.
 BOT_CONSOLE_PORT ?= 8080
-console: install catalogs
+console: install catalogs $(DEMO_READY)
+	@if [ -n "$(DEMO)" ]; then echo "Demo console logins: $(DEMO_DIR)/logins.txt"; fi
 	$(PY) -m bot console serve --port $(BOT_CONSOLE_PORT)
 
 lint: install
@@ -172,4 +188,4 @@ bench: install catalogs train
 	$(PY) -m bot bench --out results/bench.json
 
 clean:
-	rm -rf models results .pytest_cache .action-server.log .rasa-server.log $(MO_FILES)
+	rm -rf models results $(DEMO_DIR) .pytest_cache .action-server.log .rasa-server.log $(MO_FILES)

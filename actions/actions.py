@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,7 +20,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from bot import dialogue, languages, report_dialogue
+from bot import dialogue, indicators, languages, report_dialogue
 from bot.content import ContentStore
 from bot.content.loader import content_dir
 from bot.i18n import translator
@@ -71,10 +72,25 @@ class DialogueAction(Action, ABC):
         except Exception as exc:  # noqa: BLE001 - see _failed
             return _failed(self.name(), exc, dispatcher, tracker)
         _dispatch(dispatcher, outcome, turn.capabilities)
+        if outcome.question_topic:
+            _count_question(outcome, tracker)
         events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
         if outcome.followup:
             events.append(FollowupAction(outcome.followup))
         return events
+
+
+def _count_question(outcome: dialogue.Outcome, tracker: Tracker) -> None:
+    """Add the question to the aggregate counters (:mod:`bot.indicators`) in a worker
+    thread, without waiting: the answer does not wait for a count."""
+    task = asyncio.get_running_loop().run_in_executor(
+        None, indicators.record_question, outcome.question_topic, outcome.language,
+        tracker.get_latest_input_channel(), date.today())
+    _PENDING_COUNTS.add(task)
+    task.add_done_callback(_PENDING_COUNTS.discard)
+
+
+_PENDING_COUNTS: set[asyncio.Future] = set()  # held until done, so none is collected early
 
 
 def _failed(where: str, exc: Exception, dispatcher: CollectingDispatcher, tracker: Tracker

@@ -14,7 +14,7 @@
     bench                               latency and throughput, as ratios to plain Rasa
     telegram-poll                       long polling: Telegram updates to the local webhook
     wait-for URL                        used by the Makefile to wait for a server
-    console serve | add-user | verify-audit   the review console for caseworkers (bot/console/)
+    console serve | add-user | verify-audit | demo   the review console (bot/console/)
     settings [--check]                  the BOT_* variables as a Markdown table; check them
 """
 
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         ("telegram-poll", None): _telegram_poll,
         ("keys", "init"): _keys_init,
         ("console", "serve"): _console_serve, ("console", "add-user"): _console_add_user,
-        ("console", "verify-audit"): _console_verify_audit,
+        ("console", "verify-audit"): _console_verify_audit, ("console", "demo"): _console_demo,
         ("settings", None): _settings,
     }[(args.command, getattr(args, "action", None))]
     try:
@@ -607,6 +607,12 @@ def _console_arguments(commands: argparse._SubParsersAction) -> None:
                           help="require a TOTP code at login; prints the secret once")
     console_commands.add_parser("verify-audit", help="check the audit log's hash chain; "
                                                      "exits 1 if an entry was altered")
+    demo = console_commands.add_parser(
+        "demo", help="a demo partner on this computer, with console accounts (once)",
+        description="Everything in one directory: its own database, secrets, trust file "
+                    "and registry, with a vetted `delivery: console` partner for every "
+                    "country. `make run DEMO=1` and `make console DEMO=1` use it.")
+    demo.add_argument("--dir", type=Path, default=Path("demo"))
 
 
 def _read_password() -> str:
@@ -659,6 +665,22 @@ def _console_add_user(args: argparse.Namespace) -> int:
             name=account.user.email, issuer_name="Migrant rights console")
         print(f"TOTP secret (enter it in an authenticator app; shown only now): "
               f"{account.totp_secret}\n{uri}")
+    return 0
+
+
+def _console_demo(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.console.demo import DemoFiles, set_up
+
+    # The demo's own database and secrets, whatever the environment says.
+    os.environ.update(DemoFiles(args.dir.resolve()).environment)
+    files = set_up(args.dir.resolve())
+    print(f"Demo in {args.dir}/: one partner, 'Demo helpline', receives every report in "
+          "the console.\nConsole logins (also in "
+          f"{files.logins}):")
+    for line in files.logins.read_text(encoding="utf-8").splitlines()[1:]:
+        print(f"  {line}")
     return 0
 
 

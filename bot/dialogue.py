@@ -93,6 +93,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     followup: str | None = None  # an action (or form) to run next, e.g. to ask again
+    question_topic: str | None = None  # a question was asked, on this topic: it is counted
 
 
 def resolve_language(turn: Turn, content: Content | None = None) -> str:
@@ -115,12 +116,12 @@ def resolve_language(turn: Turn, content: Content | None = None) -> str:
     if current in languages.CODES:
         menu = turn.slots.get(MENU) or []
         answering_country = any(str(item).startswith(ROLES) for item in menu)
-        if confident and guess != current and not answering_country \
-                and _is_sentence(turn.text, content):
+        if confident and isinstance(guess, str) and guess != current \
+                and not answering_country and _is_sentence(turn.text, content):
             return guess
-        return current
+        return str(current)
     hint = languages.normalise(turn.language_hint)
-    if confident:
+    if confident and isinstance(guess, str):
         return guess
     if hint:
         return hint
@@ -387,7 +388,7 @@ class Conversation:
                                 origin_first=origin in asked_about
                                 and destination not in asked_about)
         specific = [candidate for candidate in chosen if candidate.scope != "charter"]
-        home = topic or self._home_topic(questions)
+        home = topic or self.home_topic(questions)
         missing = self.missing_role(home)
         preferred = answers.preferred_role(self.content, questions, home.id if home else None)
         if preferred and not self.slots.get(preferred) \
@@ -423,7 +424,7 @@ class Conversation:
                 self.say_nothing_verified([origin])
         self._say_answer([candidate.fact for candidate in chosen], questions, problem, hinted)
 
-    def _home_topic(self, questions: list[str]) -> Topic | None:
+    def home_topic(self, questions: list[str]) -> Topic | None:
         for question in questions:
             entry = self.content.questions.get(question)
             if entry and entry.topic in self.content.topics:
@@ -643,6 +644,8 @@ def answer_topic(conversation: Conversation) -> None:
         fallback(conversation)
         return
     conversation.note_countries(turn.text)
+    home = topic or conversation.home_topic(questions)
+    conversation.outcome.question_topic = home.id if home else "other"
     conversation.answer(topic, questions)
 
 
@@ -676,8 +679,8 @@ def _continue_after_countries(conversation: Conversation, filled: list[str]) -> 
     _ = conversation._
     pending = conversation.content.topics.get(conversation.slots.get(PENDING_TOPIC) or "")
     if not filled:
-        if pending and conversation.missing_role(pending):
-            role = conversation.missing_role(pending)
+        role = conversation.missing_role(pending) if pending else None
+        if role:
             conversation.say(_("Sorry, I did not recognise the country."))
             conversation.say(_(COUNTRY_QUESTIONS[role]),
                              conversation.country_menu(role, likely_first=True))

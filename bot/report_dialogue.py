@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -360,7 +361,8 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         with session_scope() as session:
             submission = service.submit(session, draft, recipients.partners,
                                         conversation.today, retention_days(),
-                                        recipients.consulates)
+                                        recipients.consulates,
+                                        origin=_reporter_origin(slots))
     except (PartnerRegistryError, SQLAlchemyError) as exc:
         # No registry has passed the check, or the database is down: the report is
         # held in the (sealed) form answers and sent nowhere until it can be stored.
@@ -454,6 +456,15 @@ def forget(conversation: dialogue.Conversation) -> None:
     conversation.say(conversation._("Your conversation has been erased. If you write again, "
                                     "we start from the beginning."))
     conversation.outcome.slots = {"forget": True}
+
+
+def _reporter_origin(slots: Mapping[str, Any]) -> str | None:
+    """The worker's country for the corridor count: the one given in the form, else the
+    one the conversation knows; a country code or nothing."""
+    for value in (slots.get("report_origin"), slots.get("origin")):
+        if isinstance(value, str) and len(value) == 2 and value.isalpha() and value.isupper():
+            return value
+    return None
 
 
 def _optional(value: Any) -> str | None:

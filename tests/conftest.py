@@ -29,6 +29,19 @@ POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES_URL",
                                  "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def application_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The default application database for the whole run: a throw-away SQLite file, so
+    that what actions write as they answer (aggregate counts) never lands in the
+    repository's ``reports.db``. A test that needs its own sets ``BOT_DATABASE_URL``."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('database') / 'reports.db'}"
+    previous = os.environ.get("BOT_DATABASE_URL")
+    os.environ.setdefault("BOT_DATABASE_URL", url)
+    yield os.environ["BOT_DATABASE_URL"]
+    if previous is None:
+        os.environ.pop("BOT_DATABASE_URL", None)
+
+
 @pytest.fixture
 def secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh pseudonym key in a temporary ``BOT_SECRETS_DIR``."""

@@ -668,20 +668,35 @@ def test_a_referral_seals_the_report_again_to_the_other_partner(tmp_path, monkey
 
 
 def test_the_dashboard_counts_without_personal_data_and_suppresses_small_counts(world):
+    from bot import indicators
+
+    with session_scope(world.url) as session:  # what the bot counts as it answers
+        for _ in range(6):
+            indicators.count_question(session, "wages", "ne", "sms", date(2026, 11, 3))
+        indicators.count_question(session, "passport", "en", "telegram", date(2026, 12, 1))
     admin = client(world)
     log_in(admin, "admin@console.example")
     page = admin.get("/dashboard").text
     assert re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", page) == [
         ("confinement", "fewer than 5"), ("passport kept", "fewer than 5"),
         ("violence or threats", "fewer than 5"), ("withheld wages", "fewer than 5"),
-        ("AE", "fewer than 5"), ("QA", "fewer than 5"), ("2026-11", "5")]
-    assert page.count("<rect ") == 1  # only the month's bar: no bar for a suppressed count
+        ("unknown → United Arab Emirates", "fewer than 5"),
+        ("unknown → Qatar", "fewer than 5"), ("2026-11", "5"),
+        ("Your wages", "6"), ("Your passport and documents", "fewer than 5"),
+        ("Nepali (नेपाली)", "6"), ("English", "fewer than 5"),
+        ("SMS", "6"), ("Telegram", "fewer than 5")]
+    assert page.count("<rect ") == 4  # the month's and the questions': none for a suppressed count
     export = admin.get("/dashboard.csv")
     assert export.headers["content-type"] == "text/csv; charset=utf-8"
-    assert export.text == ("dimension,value,reports\n"
-                           "category,confinement,<5\ncategory,passport_kept,<5\n"
-                           "category,violence_or_threats,<5\ncategory,withheld_wages,<5\n"
-                           "destination,AE,<5\ndestination,QA,<5\nmonth,2026-11,5\n")
+    assert export.text == (
+        "dimension,value,count\n"
+        "report_category,confinement,<5\nreport_category,passport_kept,<5\n"
+        "report_category,violence_or_threats,<5\nreport_category,withheld_wages,<5\n"
+        "report_corridor,unknown-AE,<5\nreport_corridor,unknown-QA,<5\n"
+        "report_month,2026-11,5\n"
+        "question_topic,wages,6\nquestion_topic,passport,<5\n"
+        "question_language,ne,6\nquestion_language,en,<5\n"
+        "question_channel,sms,6\nquestion_channel,telegram,<5\n")
     consul = client(world)
     log_in(consul, "consul@np.example")
     assert consul.get("/dashboard").status_code == 404
@@ -693,22 +708,23 @@ def test_counts_of_five_or_more_are_shown_largest_first(tmp_path, secrets_dir):
     url = f"sqlite:///{tmp_path / 'reports.db'}"
     partner = _partner("helpline-qa", crypto.new_partner_keys()[0].public_key)
     partner = Partner(**{**vars(partner), "countries": ("*",)})
-    drafts = [(["withheld_wages"], "QA")] * 6 + [(["passport_kept", "withheld_wages"], "AE")] \
-        * 5 + [(["confinement"], "SA")] * 2
+    drafts = [(["withheld_wages"], "QA", "NP")] * 6 + [
+        (["passport_kept", "withheld_wages"], "AE", "PH")] * 5 + [(["confinement"], "SA", None)] * 2
     with session_scope(url) as session:
-        for number, (categories, destination) in enumerate(drafts):
+        for number, (categories, destination, origin) in enumerate(drafts):
             submit(session, ReportDraft(categories=categories, destination=destination,
                                         account="x"), [partner],
-                   date(2026, 10 + number % 2, 1))
+                   date(2026, 10 + number % 2, 1), origin=origin)
     with session_scope(url) as session:
         table = dashboard.counts(session)
-    shown = {dimension: [(row.value, row.reports) for row in rows]
+    shown = {dimension: [(row.value, row.number) for row in rows]
              for dimension, rows in table.items()}
     assert shown == {
-        "category": [("withheld_wages", 11), ("passport_kept", 5), ("confinement", None)],
-        "destination": [("QA", 6), ("AE", 5), ("SA", None)],
-        "month": [("2026-10", 7), ("2026-11", 6)]}
-    bars, height = dashboard.bars(table["category"])
+        "report_category": [("withheld_wages", 11), ("passport_kept", 5), ("confinement", None)],
+        "report_corridor": [("NP-QA", 6), ("PH-AE", 5), ("unknown-SA", None)],
+        "report_month": [("2026-10", 7), ("2026-11", 6)],
+        "question_topic": [], "question_language": [], "question_channel": []}
+    bars, height = dashboard.bars(table["report_category"])
     assert [(bar.label, bar.width, bar.y) for bar in bars] == [
         ("withheld_wages", 360, 0), ("passport_kept", 164, 22), ("confinement", 0, 44)]
     assert height == 66

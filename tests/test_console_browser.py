@@ -6,29 +6,29 @@ console runs on a real localhost socket."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from bot.console.app import CSP
+from tests.support.browser import (
+    chromium,
+    foreign,
+    heading,
+    last_document_status,
+    log_out,
+    needs_chromium,
+    responses,
+    wait,
+)
+from tests.support.browser import log_in as browser_log_in
 from tests.support.console import PASSWORDS, REPORTS, World, build_world, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ACCOUNTS = {name: fields["account"] for name, fields, _created in REPORTS}
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason=f"{CHROMIUM} or {CHROMEDRIVER} is missing: "
-           "apt-get install chromium chromium-driver (.ci/run does)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +45,7 @@ def console_url(world):
 
 @pytest.fixture(scope="module")
 def driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--disable-default-apps", "--disable-extensions",
-                     "--window-size=1200,900", "--lang=en-US"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    browser.set_page_load_timeout(60)
+    browser = chromium(window=(1200, 900), logs=("performance",))
     yield browser
     browser.quit()
 
@@ -67,56 +57,12 @@ def browser(driver, console_url):
     driver.delete_all_cookies()
     driver.get_log("performance")
     yield driver
-    foreign = [url for url, _status, _headers in responses(driver)
-               if urlsplit(url).scheme not in ("data", "about")
-               and urlsplit(url).hostname != "127.0.0.1"]
-    assert not foreign, foreign
-
-
-def responses(driver) -> list[tuple[str, int, dict]]:
-    """(url, status, headers) of every response since the log was last read."""
-    seen = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message.get("method") == "Network.responseReceived":
-            response = message["params"]["response"]
-            headers = {key.lower(): value for key, value in response["headers"].items()}
-            seen.append((response["url"], response["status"], headers))
-    return seen
-
-
-def last_document_status(driver, path: str) -> int:
-    """The status of the latest response for ``path`` (waiting for its log entry)."""
-    deadline = time.monotonic() + 10
-    while True:
-        statuses = [status for url, status, _headers in responses(driver)
-                    if urlsplit(url).path == path]
-        if statuses or time.monotonic() > deadline:
-            return statuses[-1]
-        time.sleep(0.1)
-
-
-def wait(driver, condition) -> None:
-    """Until ``condition(driver)`` holds, through pages being replaced meanwhile."""
-    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
-        condition)
+    elsewhere = foreign(url for url, _status, _headers in responses(driver))
+    assert not elsewhere, elsewhere
 
 
 def log_in(driver, url: str, email: str) -> None:
-    driver.get(f"{url}/login")
-    driver.find_element(By.ID, "email").send_keys(email)
-    driver.find_element(By.ID, "password").send_keys(PASSWORDS[email])
-    driver.find_element(By.ID, "login").click()
-    wait(driver, lambda d: d.find_elements(By.ID, "whoami"))
-
-
-def log_out(driver) -> None:
-    driver.find_element(By.CSS_SELECTOR, ".logout button").click()
-    wait(driver, lambda d: d.find_elements(By.ID, "notice"))
-
-
-def heading(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "h1").text
+    browser_log_in(driver, url, email, PASSWORDS[email])
 
 
 @pytest.mark.parametrize(("email", "path", "title"), [

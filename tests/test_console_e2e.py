@@ -13,8 +13,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -22,12 +20,11 @@ from bot.console import accounts
 from bot.reports import crypto
 from bot.reports.db import session_scope
 from bot.servers import MODEL, post_message, running_bot
+from tests.support.browser import chromium, needs_chromium
 from tests.support.console import FakeClock, serving
 from tests.support.registry import make_maintainer, write_registry
 
 pytestmark = pytest.mark.model
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 PASSWORD = "helpline caseworker pass"
 
@@ -36,8 +33,7 @@ def _say(url: str, sender: str, text: str) -> str:
     return "\n".join(reply.get("text", "") for reply in post_message(url, sender, text))
 
 
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                    reason="chromium or chromium-driver is missing (.ci/run installs them)")
+@needs_chromium
 def test_report_read_and_answered_in_the_console_reaches_the_worker(tmp_path, monkeypatch):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
@@ -67,7 +63,7 @@ def test_report_read_and_answered_in_the_console_reaches_the_worker(tmp_path, mo
             accounts.add_user(session, "case@gulf.example", "caseworker", PASSWORD,
                               "gulf-helpline", encryption.private_key)
         with serving(_console(url)) as console_url:
-            driver = _chromium()
+            driver = chromium(logs=())
             try:
                 driver.get(f"{console_url}/login")
                 driver.find_element(By.ID, "email").send_keys("case@gulf.example")
@@ -111,15 +107,3 @@ def _wait_until_delivered(database: Path) -> None:
                 return
         time.sleep(0.5)
     raise AssertionError("the outbox never marked the report delivered")
-
-
-def _chromium() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--disable-extensions"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(60)
-    return driver

@@ -210,6 +210,7 @@ def test_the_dashboard_chart_is_mirrored_right_to_left(world):
     client = browser(world, "ar")
     log_in(client, "admin@console.example")
     page = client.get("/dashboard").text
-    assert '<svg class="chart" role="img" aria-labelledby="chart-month"' in page
-    assert 'direction="rtl"' in page and '<text x="640"' in page
+    assert '<svg class="chart" role="img" aria-labelledby="chart-report_month"' in page
+    assert 'direction="rtl"' in page and '<text x="720"' in page
+    assert '<rect x="100" y="3" width="360" height="16"' in page  # the month's bar, leftwards
     assert "<td>أقل من 5</td>" in page and "<td>احتجاز</td>" in page

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from bot import indicators
 from bot.console import accounts
 from bot.reports import crypto
 from bot.reports.db import session_scope
@@ -132,6 +133,11 @@ def test_sms_report_answered_in_the_console_and_read_by_the_worker(gateway, work
     assert marker not in summary
 
     assert answer in phone.say(code)
+
+    with session_scope(f"sqlite:///{workdir / 'reports.db'}") as session:  # the dashboard's
+        assert {dimension: dict(indicators.totals(session, f"report_{dimension}"))
+                for dimension in ("category", "corridor")} == {
+            "category": {"passport_kept": 1}, "corridor": {"NP-QA": 1}}
 
     stores = [path for path in workdir.rglob("*") if path.is_file()
               and "kannel" not in path.relative_to(workdir).parts and path.suffix != ".yml"]

@@ -112,3 +112,16 @@ def test_tracker_store_on_postgres_keeps_no_text_and_forgets(tmp_path, monkeypat
     assert sender not in _all_rows_as_text(postgres_url)
     assert asyncio.run(store.retrieve(sender)) is None
     tracker_store._slot_box.cache_clear()
+
+
+def test_the_aggregate_counters_add_up_on_postgresql(postgres_url):
+    from bot import indicators
+
+    url = postgres_url.render_as_string(hide_password=False)
+    for _ in range(3):
+        with session_scope(url) as session:
+            indicators.count_question(session, "wages", "ne", "sms", TODAY)
+    with session_scope(url) as session:
+        indicators.count_report(session, ["withheld_wages"], "NP", "QA", TODAY)
+        assert indicators.totals(session, "question_topic") == {"wages": 3}
+        assert indicators.totals(session, "report_corridor")["NP-QA"] == 1

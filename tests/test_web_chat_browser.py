@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -27,19 +26,14 @@ from bot import languages
 from bot.channels import web
 from bot.i18n import translator
 from bot.servers import CHANNELS, MODEL, running_bot
+from tests.support.browser import MISSING, chromium, installed, needs_chromium, requested
 
 pytestmark = pytest.mark.model
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CREDENTIALS = CHANNELS + "bot.channels.web.WebChannel:\n"
 FEE_QUESTION = "I am Nepali working in Qatar, how much can the agency charge me?"
 XSS = "<img src=x onerror=alert(1)>"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-needs_browser = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason=f"{CHROMIUM} or {CHROMEDRIVER} is missing: "
-           "apt-get install chromium chromium-driver (.ci/run does)")
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +51,9 @@ def bot_url(workdir):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} is missing")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--disable-default-apps", "--disable-extensions",
-                     "--window-size=400,800", "--lang=en-US"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(60)
+    if not installed():
+        pytest.skip(MISSING)
+    driver = chromium(window=(400, 800), logs=("performance", "browser"))
     yield driver
     driver.quit()
 
@@ -86,24 +70,15 @@ def page(browser, bot_url):
         return browser
 
     yield open_page
-    requested = [entry["name"] for entry in browser.execute_script(
+    urls = [entry["name"] for entry in browser.execute_script(
         "return performance.getEntriesByType('resource').map(function (e) "
         "{ return {name: e.name}; });")]
-    requested += [url for url in network_requests(browser)]
-    requested.append(browser.current_url)
-    foreign = [url for url in requested
+    urls += requested(browser)
+    urls.append(browser.current_url)
+    foreign = [url for url in urls
                if urlsplit(url).scheme not in ("data", "about", "blob")
                and urlsplit(url).hostname not in LOCAL_HOSTS]
     assert not foreign, f"the page requested other servers: {foreign}"
-
-
-def network_requests(driver) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message.get("method") == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 def bubbles(driver, kind: str) -> list:
@@ -149,7 +124,7 @@ def no_alert(driver) -> bool:
 
 
 # -- in the browser ------------------------------------------------------------------------
-@needs_browser
+@needs_chromium
 def test_greeting_language_button_and_a_fee_answer_with_its_source(page):
     driver = page("?lang=en")
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
@@ -192,7 +167,7 @@ def test_greeting_language_button_and_a_fee_answer_with_its_source(page):
     assert driver.execute_script("return sessionStorage.getItem('botWebSession');") == session
 
 
-@needs_browser
+@needs_chromium
 def test_the_arabic_page_is_right_to_left_with_arabic_strings(page):
     driver = page("?lang=ar")
     html = driver.find_element(By.TAG_NAME, "html")
@@ -208,7 +183,7 @@ def test_the_arabic_page_is_right_to_left_with_arabic_strings(page):
         "return getComputedStyle(document.getElementById('log')).direction;") == "rtl"
 
 
-@needs_browser
+@needs_chromium
 def test_html_in_a_message_is_shown_as_text_and_runs_nothing(page):
     driver = page("?lang=en")
     say(driver, XSS)
@@ -219,7 +194,7 @@ def test_html_in_a_message_is_shown_as_text_and_runs_nothing(page):
     assert say(driver, "what rights do domestic workers have?")
 
 
-@needs_browser
+@needs_chromium
 def test_bot_text_and_buttons_are_never_html_and_only_web_links_are_anchors(page):
     """Bot replies as a hostile server could send them, through a stand-in XMLHttpRequest."""
     driver = page("?lang=en")
@@ -255,7 +230,7 @@ def test_bot_text_and_buttons_are_never_html_and_only_web_links_are_anchors(page
     assert no_alert(driver)
 
 
-@needs_browser
+@needs_chromium
 def test_an_unreachable_bot_shows_the_error_and_keeps_the_text(page):
     driver = page("?lang=fr")
     driver.execute_script("""

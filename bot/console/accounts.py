@@ -111,6 +111,65 @@ def add_user(session: Session, email: str, role: str, password: str,
     return NewAccount(user, secret)
 
 
+def valid_email(email: str) -> bool:
+    return bool(_EMAIL.fullmatch(normalise_email(email)))
+
+
+def email_taken(session: Session, email: str) -> bool:
+    return bool(session.execute(select(func.count()).select_from(ConsoleUser).where(
+        ConsoleUser.email == normalise_email(email))).scalar_one())
+
+
+@dataclass
+class NewPassword:
+    """A password chosen on an invitation page, ready to wrap a key it has not got yet:
+    its Argon2id hash, a fresh salt, and the key derived from both (in memory only,
+    overwritten by :meth:`wipe` once the key is wrapped or the invitation ends)."""
+
+    password_hash: str
+    salt: bytes
+    key: bytearray
+
+    def wipe(self) -> None:
+        self.key[:] = bytes(len(self.key))
+
+
+def new_password(password: str) -> NewPassword:
+    """Hash a new password and derive its wrapping key (:class:`AccountError` if it is
+    too short or too long)."""
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise AccountError(f"the password must have {MIN_PASSWORD_CHARS} to "
+                           f"{MAX_PASSWORD_CHARS} characters")
+    salt = random_bytes(pwhash.argon2id.SALTBYTES)
+    return NewPassword(_HASHER.hash(password), salt, bytearray(password_key(password, salt)))
+
+
+def add_invited_user(session: Session, email: str, role: str, password: NewPassword,
+                     organisation: str | None = None, private_key: bytes | None = None,
+                     today: date | None = None) -> ConsoleUser:
+    """Make the account of an invitation: ``private_key`` (the organisation's, from a
+    colleague's session) is wrapped with the key of the password the invitee chose."""
+    email = normalise_email(email)
+    if not _EMAIL.fullmatch(email):
+        raise AccountError("the email address does not look like one")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if role == "admin" and (organisation or private_key):
+        raise AccountError("an administrator belongs to no organisation and holds no key")
+    if role != "admin" and not (organisation and private_key):
+        raise AccountError(f"a {role} needs their organisation's id and key")
+    if email_taken(session, email):
+        raise AccountError("an account with this email exists")
+    box = SecretBox(bytes(password.key))
+    user = ConsoleUser(email=email, role=role, organisation=organisation or None,
+                       password_hash=password.password_hash, key_salt=password.salt,
+                       wrapped_key=bytes(box.encrypt(private_key)) if private_key else None,
+                       sealed_totp=None, created_on=today or date.today())
+    session.add(user)
+    session.flush()
+    return user
+
+
 @cache
 def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_hex(16))

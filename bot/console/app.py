@@ -37,6 +37,7 @@ from bot import languages
 from bot.console import accounts, audit, cases, dashboard
 from bot.console import i18n as console_i18n
 from bot.console.i18n import Texts, texts
+from bot.console.invitations import Invitation, InvitationError, InvitationStore
 from bot.console.sessions import (
     LOGIN_WINDOW_SECONDS,
     PENDING_TOTP_SECONDS,
@@ -46,8 +47,9 @@ from bot.console.sessions import (
     PendingLogin,
     SessionStore,
 )
+from bot.reports import crypto
 from bot.reports.db import connect
-from bot.reports.partners import CATEGORIES, check_with_trust_file
+from bot.reports.partners import CATEGORIES, Registry, check_with_trust_file
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -133,6 +135,7 @@ class Console:
         self.limiter = LoginLimiter(clock)
         self.database = connect(database_url)
         self.totp_steps: dict[str, int] = {}  # user id -> the last TOTP step used
+        self.invitations = InvitationStore(clock)
         self._environments: dict[str, Environment] = {}
         routes = [
             Route("/", self.home), Route("/health", self.health),
@@ -150,6 +153,13 @@ class Console:
             Route("/admin", self.admin), Route("/admin/audit", self.audit_page),
             Route("/admin/audit.csv", self.audit_csv),
             Route("/admin/users/{user_id}/remove", self.remove_user, methods=["POST"]),
+            Route("/admin/invitations", self.invite, methods=["POST"]),
+            Route("/admin/invitations/{invitation_id}/cancel", self.cancel_invitation,
+                  methods=["POST"]),
+            Route("/invitation/{token}", self.invitation_page, methods=["GET"]),
+            Route("/invitation/{token}", self.accept_invitation, methods=["POST"]),
+            Route("/colleagues", self.colleagues, methods=["GET"]),
+            Route("/colleagues/{invitation_id}/key", self.hand_over_key, methods=["POST"]),
             Route("/account", self.account, methods=["GET"]),
             Route("/account", self.change_password, methods=["POST"]),
             Route("/dashboard", self.dashboard), Route("/dashboard.csv", self.dashboard_csv),
@@ -180,6 +190,8 @@ class Console:
                 "flag_label": lambda code: tr.label(console_i18n.FLAG_LABELS, code),
                 "role_label": lambda code: tr.label(console_i18n.ROLE_LABELS, code),
                 "language_name": tr.language_name, "number": tr.number,
+                "corridor_label": tr.corridor, "topic_label": tr.topic,
+                "channel_label": tr.channel,
                 "date": tr.date, "when": tr.when,
             })
             environment.globals.update(page_language=language, page_rtl=tr.rtl,
@@ -270,8 +282,12 @@ class Console:
                                                    "console."))
         if not hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
             path = request.url.path
-            await self._audit(session, "csrf_rejected", detail=path if re.fullmatch(
-                r"[/a-z0-9_.-]{1,120}", path) else "(another path)")
+            if path.startswith("/invitation/"):  # the rest is an invitation's token
+                detail = "/invitation/(token)"
+            else:
+                detail = path if re.fullmatch(r"[/a-z0-9_.-]{1,120}", path) \
+                    else "(another path)"
+            await self._audit(session, "csrf_rejected", detail=detail)
             return self._render(session, "error.html", 403, title=tr.gettext("Form refused"),
                                 message=tr.gettext("This form has expired or did not come "
                                                    "from the console. Go back, reload the "
@@ -551,13 +567,21 @@ class Console:
         session = self._require(request, "admin")
         if isinstance(session, Response):
             return session
+        await self._audit(session, "admin_view")
+        return await self._admin_page(session)
+
+    async def _admin_page(self, session: ConsoleSession, status_code: int = 200,
+                          error: str = "", asked: dict[str, str] | None = None) -> Response:
+        """Users, invitations (with the form to invite, filled with ``asked`` after an
+        ``error``) and the registry."""
         from bot.reports.runtime import partners_file
 
         users = await self._db(accounts.users)
         registry, problems = await run_in_threadpool(check_with_trust_file, partners_file())
-        await self._audit(session, "admin_view")
-        return self._render(session, "admin.html", users=users, registry=registry,
-                            problems=problems)
+        return self._render(session, "admin.html", status_code, users=users, registry=registry,
+                            problems=problems, invitations=self.invitations.pending(),
+                            lifetime=self.invitations.lifetime, roles=accounts.ROLES,
+                            error=error, asked=asked or {})
 
     async def audit_page(self, request: Request) -> Response:
         session = self._require(request, "admin")
@@ -591,6 +615,208 @@ class Console:
         session.notice = self._texts(session).gettext(
             "{email} was removed and logged out.", email=removed.email)
         return self._redirect(session, "/admin")
+
+    # -- invitations (bot/console/invitations.py) ---------------------------------------
+    def _audit_as(self, actor: str, email: str, action: str, target: str = "",
+                  detail: str = "") -> Awaitable[Any]:
+        """An entry for someone not logged in here: an invitee, by their invitation."""
+        return self._db(lambda db: audit.record(db, action, actor, email, target, detail,
+                                                now=self.clock()))
+
+    def _invitation_problem(self, tr: Texts, email: str, role: str, organisation: str,
+                            registry: Registry) -> str:
+        """Why this invitation cannot be made ("" if it can), in the admin's language."""
+        if not accounts.valid_email(email):
+            return tr.gettext("This email address does not look like one.")
+        if role not in accounts.ROLES:
+            return tr.gettext("Choose a role.")
+        if role == "admin" and organisation:
+            return tr.gettext("An administrator belongs to no organisation.")
+        entries = registry.partners if role == "caseworker" else registry.consulates
+        if role != "admin" and organisation not in {entry.id for entry in entries}:
+            return tr.gettext("A caseworker works for a vetted partner, a consular reviewer "
+                              "for a vetted consulate: choose theirs.")
+        return ""
+
+    async def invite(self, request: Request) -> Response:
+        """An administrator invites someone: the link is shown once, on this page."""
+        session = self._require(request, "admin")
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        from bot.reports.runtime import partners_file
+
+        tr = self._texts(session)
+        email = accounts.normalise_email(form.get("email", ""))[:254]
+        role, organisation = form.get("role", ""), form.get("organisation", "")
+        asked = {"email": email, "role": role, "organisation": organisation}
+        registry, _problems = await run_in_threadpool(check_with_trust_file, partners_file())
+        error = self._invitation_problem(tr, email, role, organisation, registry)
+        if not error and await self._db(accounts.email_taken, email):
+            error = tr.gettext("An account with this email exists.")
+        invitation = token = None
+        if not error:
+            try:
+                invitation, token = self.invitations.create(email, role, organisation)
+            except InvitationError:
+                error = tr.gettext("An invitation for this email is pending already: cancel "
+                                   "it first, or wait until it ends.")
+        if invitation is None or token is None:
+            await self._audit(session, "invitation_refused")
+            return await self._admin_page(session, 400, error, asked)
+        await self._audit(session, "invitation_created", target=invitation.id,
+                          detail=f"{role} {organisation}".strip())
+        return self._render(session, "invited.html", invitation=invitation,
+                            link=f"{_site(request)}/invitation/{token}",
+                            lifetime=self.invitations.lifetime)
+
+    async def cancel_invitation(self, request: Request) -> Response:
+        session = self._require(request, "admin")
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        ended = self.invitations.end(request.path_params["invitation_id"])
+        if ended is None:
+            return self._not_found(session)
+        await self._audit(session, "invitation_cancelled", target=ended.id,
+                          detail=f"{ended.role} {ended.organisation or ''}".strip())
+        session.notice = self._texts(session).gettext(
+            "The invitation of {email} was cancelled.", email=ended.email)
+        return self._redirect(session, "/admin")
+
+    async def _invitation_of(self, request: Request,
+                             session: ConsoleSession) -> Invitation | Response:
+        """The invitation of the link's token, or a 404 (audited, without the token)."""
+        invitation = self.invitations.by_token(request.path_params["token"][:100])
+        if invitation is None:
+            await self._audit_as("", "", "invitation_not_found")
+            return self._not_found(session)
+        return invitation
+
+    def _invitation_form(self, session: ConsoleSession, invitation: Invitation,
+                         status_code: int = 200, error: str = "") -> HTMLResponse:
+        return self._render(session, "invitation.html", status_code, invitation=invitation,
+                            error=error, min_password=accounts.MIN_PASSWORD_CHARS,
+                            lifetime=self.invitations.lifetime)
+
+    async def invitation_page(self, request: Request) -> Response:
+        """The invitee chooses a password (or reads that they are waiting for the key)."""
+        session = self._session(request)
+        invitation = await self._invitation_of(request, session)
+        if isinstance(invitation, Response):
+            return invitation
+        return self._invitation_form(session, invitation)
+
+    async def accept_invitation(self, request: Request) -> Response:
+        session = self._session(request)
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        invitation = await self._invitation_of(request, session)
+        if isinstance(invitation, Response):
+            return invitation
+        tr = self._texts(session)
+        if invitation.waiting_for_key:
+            return self._invitation_form(session, invitation, 409, tr.gettext(
+                "Your password is set already."))
+        chosen = form.get("password", "")
+        if chosen != form.get("again", ""):
+            return self._invitation_form(session, invitation, 400,
+                                         tr.gettext("The two passwords differ."))
+        try:
+            password = await run_in_threadpool(accounts.new_password, chosen)
+        except accounts.AccountError:  # the only one: a password too short or too long
+            return self._invitation_form(session, invitation, 400, tr.gettext(
+                "The password must have {shortest} to {longest} characters.",
+                shortest=tr.number(accounts.MIN_PASSWORD_CHARS),
+                longest=tr.number(accounts.MAX_PASSWORD_CHARS)))
+        detail = f"{invitation.role} {invitation.organisation or ''}".strip()
+        if invitation.role != "admin":
+            if not self.invitations.accept(invitation.id, password):
+                password.wipe()
+                return self._not_found(session)
+            await self._audit_as("", invitation.email, "invitation_accepted",
+                                 invitation.id, detail)
+            return self._invitation_form(session, invitation)
+        # An administrator holds no key: the account is made now.
+        self.invitations.end(invitation.id)
+        try:
+            user = await self._db(accounts.add_invited_user, invitation.email, "admin",
+                                  password, None, None, self.today())
+        except accounts.AccountError:  # an account with this email was made meanwhile
+            await self._audit_as("", invitation.email, "invitation_refused", invitation.id)
+            return self._render(session, "error.html", 409, title=tr.gettext("Not done"),
+                                message=tr.gettext("An account with this email exists."))
+        finally:
+            password.wipe()
+        await self._audit_as(user.id, user.email, "user_added", user.id, detail)
+        session.notice = tr.gettext("Your account is ready: log in with your email and your "
+                                    "new password.")
+        return self._redirect(session, "/login")
+
+    def _keyholder(self, request: Request) -> ConsoleSession | Response:
+        """A caseworker's or consular reviewer's session, holding their organisation's key."""
+        session = self._session(request)
+        if not session.logged_in:
+            return self._redirect(session, "/login")
+        if session.role not in ("caseworker", "consular") or not session.organisation \
+                or session.private_key is None:
+            return self._not_found(session)
+        return session
+
+    async def colleagues(self, request: Request) -> Response:
+        """The invitees of this organisation waiting for its key."""
+        session = self._keyholder(request)
+        if isinstance(session, Response):
+            return session
+        await self._audit(session, "colleagues_view")
+        waiting = self.invitations.waiting_for(session.role, session.organisation or "")
+        return self._render(session, "colleagues.html", waiting=waiting)
+
+    async def hand_over_key(self, request: Request) -> Response:
+        """Wrap the organisation's key, from this session, with an invitee's password key:
+        their account is made. The key must be the vetted entry's own."""
+        session = self._keyholder(request)
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        invitation_id = request.path_params["invitation_id"]
+        target = invitation_id if cases.valid_id(invitation_id) else ""
+        invitation = self.invitations.take(invitation_id, session.role,
+                                           session.organisation or "")
+        if invitation is None or invitation.password is None:
+            await self._audit(session, "key_handover_refused", target=target)
+            return self._not_found(session)
+        tr = self._texts(session)
+        key = session.key() or b""
+        detail = f"{invitation.role} {invitation.organisation}"
+        try:
+            registry = await run_in_threadpool(_registry_in_force)
+            if registry is None:
+                raise accounts.AccountError("the registry in force is refused")
+            accounts.check_key(registry, invitation.role, invitation.organisation or "",
+                               crypto.b64(key))
+            user = await self._db(accounts.add_invited_user, invitation.email,
+                                  invitation.role, invitation.password,
+                                  invitation.organisation, key, self.today())
+        except accounts.AccountError:
+            await self._audit(session, "key_handover_refused", target=target, detail=detail)
+            return self._render(session, "error.html", 409, title=tr.gettext("Not done"),
+                                message=tr.gettext(
+                                    "The key was not handed over: the account exists "
+                                    "already, or your organisation's key is not the one "
+                                    "vetted in the registry. The invitation is cancelled."))
+        finally:
+            invitation.wipe()
+        await self._audit(session, "user_added", target=user.id, detail=detail)
+        session.notice = tr.gettext("{email} can now log in.", email=user.email)
+        return self._redirect(session, "/colleagues")
 
     def _logged_in_session(self, request: Request) -> ConsoleSession | Response:
         session = self._session(request)
@@ -667,7 +893,7 @@ class Console:
             return session
         table = await self._db(dashboard.counts)
         await self._audit(session, "dashboard_export")
-        return _download(dashboard.to_csv(table), "reports-by-category-destination-month.csv")
+        return _download(dashboard.to_csv(table), "dashboard-indicators.csv")
 
 
 def _download(text: str, filename: str) -> Response:
@@ -684,6 +910,24 @@ def _audit_csv(entries: list) -> str:
         writer.writerow([e.seq, e.at, _when(e.at), e.actor, e.actor_email, e.action, e.target,
                          e.detail, e.prev_hash, e.hash])
     return out.getvalue()
+
+
+def _site(request: Request) -> str:
+    """This console's address as the administrator's browser asked for it: https, except
+    on this machine (behind a TLS proxy, the request the console sees is plain http)."""
+    local = request.url.hostname in ("127.0.0.1", "localhost")
+    return f"{'http' if local else 'https'}://{request.url.netloc}"
+
+
+def _registry_in_force() -> Registry | None:
+    """The vetted registry the bot uses, or None while it is refused."""
+    from bot.reports.partners import PartnerRegistryError
+    from bot.reports.runtime import registry
+
+    try:
+        return registry()
+    except PartnerRegistryError:
+        return None
 
 
 def _partners_in_force() -> list:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import logging
+from datetime import date as Date
+from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 
@@ -23,8 +25,10 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from bot import languages
-from bot.i18n import N_, SOURCE_LANGUAGE
+from bot import indicators, languages
+from bot.content import ContentStore
+from bot.content.loader import content_dir
+from bot.i18n import N_, SOURCE_LANGUAGE, translator
 from bot.settings import LOCALES_DIR
 
 DOMAIN = "console"
@@ -54,6 +58,19 @@ FLAG_LABELS = {"document_retention": N_("document retention"),
 # Translators: a console user's role.
 ROLE_LABELS = {"admin": N_("administrator"), "caseworker": N_("caseworker"),
                "consular": N_("consular reviewer")}
+
+
+# Translators: how a worker reached the bot, on the dashboard.
+CHANNEL_LABELS = {"telegram": N_("Telegram"), "sms": N_("SMS"), "web": N_("web chat"),
+                  "rest": N_("other apps (REST)"), "terminal": N_("terminal (testing)"),
+                  "other": N_("other")}
+
+
+@cache
+def topic_titles() -> dict[str, str]:
+    """Each charter topic's title in English, from the content files."""
+    topics = ContentStore(content_dir()).current().topics
+    return {topic.id: topic.title for topic in topics.values()}
 
 
 def negotiate(chosen: str | None, accept_language: str | None) -> str:
@@ -120,16 +137,37 @@ class Texts:
         name = name[:1].upper() + name[1:]
         return name if name == language.native_name else f"{name} ({language.native_name})"
 
+    def country_name(self, code: str) -> str:
+        """A country's CLDR name in this language ("QA": "Qatar", "قطر"); "unknown"."""
+        if code == indicators.UNKNOWN:
+            return self.gettext("unknown")
+        return self.locale.territories.get(code, code)
+
+    def corridor(self, value: str) -> str:
+        """A counted corridor ("NP-QA") as "Nepal → Qatar", the arrow pointing the way
+        the page reads."""
+        origin, _sep, destination = value.partition("-")
+        arrow = " ← " if self.rtl else " → "
+        return self.country_name(origin) + arrow + self.country_name(destination)
+
+    def topic(self, topic_id: str) -> str:
+        """A charter topic's title, as the bot's content catalogs translate it."""
+        title = topic_titles().get(topic_id)
+        if title is None:
+            return self.gettext("other") if topic_id == "other" else topic_id
+        return translator(self.language).lookup(title, "content") or title
+
+    def channel(self, code: str) -> str:
+        return self.label(CHANNEL_LABELS, code)
+
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
 
-    def date(self, value: object) -> str:
+    def date(self, value: Date) -> str:
         return format_date(value, format="medium", locale=self.locale)
 
     def when(self, at: int) -> str:
         """A moment (unix seconds), in UTC, as the language writes it."""
-        from datetime import datetime, timezone
-
         moment = datetime.fromtimestamp(at, tz=timezone.utc)
         return format_datetime(moment, format="medium", tzinfo=timezone.utc,
                                locale=self.locale) + " UTC"

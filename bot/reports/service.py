@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import indicators
 from bot.privacy import receipt_lookup_key
 from bot.reports import crypto
 from bot.reports.db import SUMMARY_DELIVERY, CodeAttempt, OutboxItem, Reply, ReplyNonce, Report
@@ -82,9 +83,13 @@ class Submission:
 
 def submit(session: Session, draft: ReportDraft, partners: list[Partner],
            today: date, retention_days: int = RETENTION_DAYS,
-           consulates: list[Partner] | None = None) -> Submission | None:
+           consulates: list[Partner] | None = None,
+           origin: str | None = None) -> Submission | None:
     """Store the report sealed to the partner that covers it, and queue its delivery;
     with the reporter's consent, queue a summary sealed to their consulate too.
+
+    ``origin``, the worker's country if the conversation knows it, only adds to the
+    corridor's count (:mod:`bot.indicators`); the report row never holds it.
 
     Returns None when no registered partner covers it: then nothing is stored.
     """
@@ -115,6 +120,7 @@ def submit(session: Session, draft: ReportDraft, partners: list[Partner],
         session.add(OutboxItem(report_id=report.id, partner_id=consulate.id, attempts=0,
                                next_attempt_at=0, kind=SUMMARY_DELIVERY,
                                sealed_payload=crypto.seal(consulate.public_key, summary)))
+    indicators.count_report(session, draft.categories, origin, draft.destination, today)
     session.flush()
     return Submission(code, report.id, partner, consulate)
 

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 from bot.console import accounts
 from bot.console.app import Console, create_app
 from bot.reports import crypto
-from bot.reports.db import session_scope
+from bot.reports.db import REPORT_DELIVERY, SUMMARY_DELIVERY, OutboxItem, session_scope
 from bot.reports.outbox import deliver_due
+from bot.reports.partners import Registry, load_registry
 from bot.reports.service import ReportDraft, submit
+from bot.reports.vetting import load_maintainers
 from bot.servers import free_port
 from tests.support.registry import load, make_maintainer, write_registry
 
@@ -33,6 +37,8 @@ PASSWORDS = {
     "consul@np.example": "nepal consular reviewer",
     "consul@ph.example": "philippine consular rev",
 }
+# A report to submit: (its name in the test, ReportDraft's fields, created on).
+Report = tuple[str, dict[str, Any], date]
 # (name, draft fields, created on): routed by destination, QA to the helpline, AE to the
 # shelter. Nationality with consent makes a summary for that country's consulate.
 REPORTS = (
@@ -128,28 +134,9 @@ def build_world(directory: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setenv("BOT_TRUST_FILE", str(maintainer.trust_file))
     url = f"sqlite:///{directory / 'reports.db'}"
     monkeypatch.setenv("BOT_DATABASE_URL", url)
-    registry = load(registry_path, maintainer)
-    report_ids, summary_ids, codes = {}, {}, {}
+    report_ids, codes, summary_ids = _submit_and_deliver(url, load(registry_path, maintainer),
+                                                         REPORTS)
     with session_scope(url) as session:
-        for name, fields, created in REPORTS:
-            submission = submit(session, ReportDraft(**fields), registry.partners, created,
-                                consulates=registry.consulates)
-            report_ids[name] = submission.report_id
-            codes[name] = submission.code
-        deliver_due(session, registry.partners + registry.consulates,
-                    crypto.unb64(crypto.new_partner_keys()[1].private_key), TODAY,
-                    post=_no_post)
-    with session_scope(url) as session:
-        from sqlalchemy import select
-
-        from bot.reports.db import SUMMARY_DELIVERY, OutboxItem
-
-        for name, report_id in report_ids.items():
-            item = session.execute(select(OutboxItem.id).where(
-                OutboxItem.report_id == report_id,
-                OutboxItem.kind == SUMMARY_DELIVERY)).scalar_one_or_none()
-            if item:
-                summary_ids[name] = item
         organisations = {"case@helpline.example": ("caseworker", "helpline-qa"),
                          "case@shelter.example": ("caseworker", "shelter-ae"),
                          "totp@helpline.example": ("caseworker", "helpline-qa"),
@@ -165,6 +152,50 @@ def build_world(directory: Path, monkeypatch: pytest.MonkeyPatch) -> World:
             totp_secret = made.totp_secret or totp_secret
     return World(url, directory, key_files, report_ids, codes, summary_ids, user_ids,
                  totp_secret)
+
+
+def _submit_and_deliver(url: str, registry: Registry, reports: Iterable[Report]
+                        ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Submit ``reports`` and deliver them (to the database, every entry being a console
+    one): (report ids, receipt codes, summary ids), by report name."""
+    report_ids, codes, summary_ids = {}, {}, {}
+    with session_scope(url) as session:
+        for name, fields, created in reports:
+            submission = submit(session, ReportDraft(**fields), registry.partners, created,
+                                consulates=registry.consulates)
+            report_ids[name] = submission.report_id
+            codes[name] = submission.code
+        deliver_due(session, registry.partners + registry.consulates,
+                    crypto.unb64(crypto.new_partner_keys()[1].private_key), TODAY,
+                    post=_no_post)
+    with session_scope(url) as session:
+        for name, report_id in report_ids.items():
+            item = session.execute(select(OutboxItem.id).where(
+                OutboxItem.report_id == report_id,
+                OutboxItem.kind == SUMMARY_DELIVERY)).scalar_one_or_none()
+            if item:
+                summary_ids[name] = item
+    return report_ids, codes, summary_ids
+
+
+def add_reports(world: World, reports: Iterable[Report]) -> None:
+    """More reports in the world, routed and delivered as :data:`REPORTS` were (their
+    ids, codes and summary ids added to the world's)."""
+    directory = world.directory
+    registry = load_registry(directory / "partners.yml",
+                             load_maintainers(directory / "maintainers.yml"))
+    report_ids, codes, summary_ids = _submit_and_deliver(world.url, registry, reports)
+    world.report_ids.update(report_ids)
+    world.codes.update(codes)
+    world.summary_ids.update(summary_ids)
+
+
+def delivery_id(world: World, report_name: str) -> str:
+    """The outbox id of a report's delivery to its partner (not a summary's id)."""
+    with session_scope(world.url) as session:
+        return session.execute(select(OutboxItem.id).where(
+            OutboxItem.report_id == world.report_ids[report_name],
+            OutboxItem.kind == REPORT_DELIVERY)).scalar_one()
 
 
 def _no_post(url: str, body: bytes, headers: dict[str, str]) -> int:
