@@ -294,6 +294,18 @@ class Console:
                                                    "page and try again."))
         return form
 
+    async def _posted(self, request: Request, role: str
+                      ) -> tuple[ConsoleSession, dict[str, str]] | Response:
+        """A form posted by a logged-in user with ``role``, with its CSRF token checked:
+        the session and the form, else the refusal (see :meth:`_require`)."""
+        session = self._require(request, role)
+        if isinstance(session, Response):
+            return session
+        form = await self._checked_form(request, session)
+        if isinstance(form, Response):
+            return form
+        return session, form
+
     def _require(self, request: Request, role: str) -> ConsoleSession | Response:
         """The logged-in session of a user with ``role``; else the login page (not
         logged in) or a 404 (another role: nothing to see here)."""
@@ -482,12 +494,10 @@ class Console:
                              back: str = "") -> Response:
         """A POST on one of the caseworker's reports: CSRF checked, ``work(db, session,
         form)`` run, audited as ``action`` (or ``action`` + ``_refused``), back to the page."""
-        session = self._require(request, "caseworker")
-        if isinstance(session, Response):
-            return session
-        form = await self._checked_form(request, session)
-        if isinstance(form, Response):
-            return form
+        posted = await self._posted(request, "caseworker")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         report_id = request.path_params["report_id"]
         done = await self._db(work, session, report_id, form)
         target = report_id if cases.valid_id(report_id) else ""
@@ -524,12 +534,10 @@ class Console:
         return await self._report_action(request, "referred", work, back="/queue")
 
     async def status(self, request: Request) -> Response:
-        session = self._require(request, "caseworker")
-        if isinstance(session, Response):
-            return session
-        form = await self._checked_form(request, session)
-        if isinstance(form, Response):
-            return form
+        posted = await self._posted(request, "caseworker")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         report_id, status = request.path_params["report_id"], form.get("status", "")
         before = await self._db(cases.set_status, session.organisation, report_id, status,
                                 self.today())
@@ -597,12 +605,10 @@ class Console:
                             entries=entries, head=head)
 
     async def remove_user(self, request: Request) -> Response:
-        session = self._require(request, "admin")
-        if isinstance(session, Response):
-            return session
-        form = await self._checked_form(request, session)
-        if isinstance(form, Response):
-            return form
+        posted = await self._posted(request, "admin")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         user_id = request.path_params["user_id"]
         if user_id == session.user_id or not cases.valid_id(user_id):
             return self._not_found(session)
@@ -640,12 +646,10 @@ class Console:
 
     async def invite(self, request: Request) -> Response:
         """An administrator invites someone: the link is shown once, on this page."""
-        session = self._require(request, "admin")
-        if isinstance(session, Response):
-            return session
-        form = await self._checked_form(request, session)
-        if isinstance(form, Response):
-            return form
+        posted = await self._posted(request, "admin")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         from bot.reports.runtime import partners_file
 
         tr = self._texts(session)
@@ -673,12 +677,10 @@ class Console:
                             lifetime=self.invitations.lifetime)
 
     async def cancel_invitation(self, request: Request) -> Response:
-        session = self._require(request, "admin")
-        if isinstance(session, Response):
-            return session
-        form = await self._checked_form(request, session)
-        if isinstance(form, Response):
-            return form
+        posted = await self._posted(request, "admin")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         ended = self.invitations.end(request.path_params["invitation_id"])
         if ended is None:
             return self._not_found(session)
