@@ -43,12 +43,13 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: help install catalogs train chat actions run test lint validate test-stories \
-        eval-nlu eval-answers content-check bench clean telegram console
+        eval-nlu eval-answers content-check bench clean telegram console run-cluster
 
 help:
 	@echo "make chat   - install, train if needed, and talk to the bot in this terminal"
 	@echo "make test   - install if needed and run the whole test suite"
 	@echo "make run    - serve the bot (REST and configured channels) on port 5005"
+	@echo "make run-cluster REPLICAS=2 - several servers behind HAProxy, on PostgreSQL and Redis"
 	@echo "make telegram - run a Telegram bot by long polling (needs BOT_TELEGRAM_TOKEN)"
 	@echo "make bench  - benchmark against plain Rasa"
 	@echo "make console - the review console for caseworkers on 127.0.0.1:8080 (BOT_CONSOLE_PORT)"
@@ -109,6 +110,12 @@ run: install catalogs train $(DEMO_READY)
 	@$(PY) -m bot action-server --port $(ACTIONS_PORT) >.action-server.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	  $(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml --port 5005
+
+# Production mode on one machine: REPLICAS Rasa servers and action servers behind HAProxy
+# on port 5005, on PostgreSQL and Redis (bot/cluster.py; README "Production mode").
+REPLICAS ?= 2
+run-cluster: install catalogs train
+	$(PY) -m bot cluster --replicas $(REPLICAS)
 
 # Telegram without a public URL: the server as in `make run`, plus a poller that passes
 # updates from getUpdates to its webhook. The webhook secret is made up for the run.

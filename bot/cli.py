@@ -13,6 +13,7 @@
     keys init                           the deployment's keys, once, in BOT_SECRETS_DIR
     bench                               latency and throughput, as ratios to plain Rasa
     telegram-poll                       long polling: Telegram updates to the local webhook
+    cluster --replicas N                N Rasa and action servers behind HAProxy (make run-cluster)
     wait-for URL                        used by the Makefile to wait for a server
     console serve | add-user | verify-audit | demo   the review console (bot/console/)
     settings [--check]                  the BOT_* variables as a Markdown table; check them
@@ -157,6 +158,17 @@ def main(argv: list[str] | None = None) -> int:
                     "BOT_TELEGRAM_API_URL changes the Bot API address.")
     poller.add_argument("--webhook", default="http://127.0.0.1:5005/webhooks/telegram/webhook")
 
+    cluster = commands.add_parser(
+        "cluster", help="production mode on one machine: N Rasa servers, N action servers "
+                        "and HAProxy, on PostgreSQL and Redis (make run-cluster)",
+        description="Uses BOT_DATABASE_URL (a postgresql:// URL; default the local "
+                    "server's migrant_bot database, created if missing) and BOT_REDIS_URL "
+                    "(default redis://127.0.0.1:6379/0). Serves on --port through HAProxy.")
+    cluster.add_argument("--replicas", type=int, default=2)
+    cluster.add_argument("--port", type=int, default=5005, help="HAProxy's port")
+    cluster.add_argument("--workdir", type=Path, default=None,
+                         help="generated configuration and logs (default run/cluster/)")
+
     wait = commands.add_parser("wait-for", help="wait until a URL answers")
     wait.add_argument("url")
     wait.add_argument("--timeout", type=float, default=60)
@@ -178,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         ("eval-nlu", None): _eval_nlu, ("eval-answers", None): _eval_answers,
         ("nlu-compare", None): _nlu_compare,
         ("wait-for", None): _wait_for,
+        ("cluster", None): _cluster,
         ("bench", None): _bench, ("partner", "keygen"): _partner_keygen,
         ("partner", "open"): _partner_open, ("partner", "reply"): _partner_reply,
         ("partner", "verify-key"): _partner_verify_key, ("partner", "check"): _partner_check,
@@ -568,6 +581,12 @@ def _telegram_poll(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from bot.cluster import DEFAULT_WORKDIR, main
+
+    return main(args.replicas, args.workdir or DEFAULT_WORKDIR, args.port)
 
 
 def _wait_for(args: argparse.Namespace) -> int:

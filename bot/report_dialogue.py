@@ -22,6 +22,7 @@ from bot.i18n import N_, translator
 from bot.render import Choice
 from bot.reports import REPORT_SLOTS, service
 from bot.reports.db import session_scope
+from bot.reports.idempotency import SubmissionInProgress, submit_once
 from bot.reports.partners import CATEGORIES, PartnerRegistryError
 from bot.reports.runtime import registry, retention_days
 
@@ -358,12 +359,17 @@ def submit_report(conversation: dialogue.Conversation) -> None:
         dialogue.emergency(conversation, draft.destination)
     try:
         recipients = registry()
-        with session_scope() as session:
-            submission = service.submit(session, draft, recipients.partners,
-                                        conversation.today, retention_days(),
-                                        recipients.consulates,
-                                        origin=_reporter_origin(slots))
-    except (PartnerRegistryError, SQLAlchemyError) as exc:
+
+        def store() -> service.Submission | None:
+            with session_scope() as session:
+                return service.submit(session, draft, recipients.partners,
+                                      conversation.today, retention_days(),
+                                      recipients.consulates,
+                                      origin=_reporter_origin(slots))
+        # A retried turn (on this server or another) gets the first one's receipt.
+        submission = submit_once(conversation.turn.conversation_id, draft,
+                                 recipients.partners + recipients.consulates, store)
+    except (PartnerRegistryError, SQLAlchemyError, SubmissionInProgress) as exc:
         # No registry has passed the check, or the database is down: the report is
         # held in the (sealed) form answers and sent nowhere until it can be stored.
         log.error("report not stored, asking again: %s", type(exc).__name__)

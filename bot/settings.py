@@ -137,6 +137,16 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+_REDIS_URL = re.compile(r"^(redis|rediss|unix)://.")
+
+
+def _redis_url(raw: str) -> str:
+    if not _REDIS_URL.match(raw):
+        raise _Invalid("a Redis URL such as redis://127.0.0.1:6379/0 or "
+                       "rediss://:password@host:6380/0")
+    return raw
+
+
 def _http_url(raw: str) -> str:
     if not raw.startswith(("http://", "https://")) or len(raw) <= len("https://"):
         raise _Invalid("an http:// or https:// URL")
@@ -200,6 +210,13 @@ class Settings:
         "the latest schema on connect. It may hold a password.",
         "bot/reports/db.py, the console", parse=_database_url, secret=True,
         shown_default="`sqlite:///reports.db` (in the repository)")
+    redis_url: str | None = _setting(
+        "BOT_REDIS_URL", None,
+        "The Redis server that several servers of one deployment share (SMS pages "
+        "waiting for MORE, Telegram updates seen, reports being submitted), as "
+        "`redis://host:6379/0`. Not set: each server keeps these in its own memory, "
+        "which is right for one server. It may hold a password.",
+        "bot/storage/shared_state.py", parse=_redis_url, secret=True)
     tracker_idle_days: int = _setting(
         "BOT_TRACKER_IDLE_DAYS", DEFAULT_TRACKER_IDLE_DAYS,
         "A conversation with no message for this many days is deleted whole from the "

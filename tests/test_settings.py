@@ -23,6 +23,7 @@ def test_the_defaults():
         partners_file=ROOT / "content" / "partners.yml",
         trust_file=ROOT / "trust" / "maintainers.yml",
         database_url=f"sqlite:///{ROOT / 'reports.db'}",
+        redis_url=None,
         tracker_idle_days=30,
         report_retention_days=180,
         outbox_interval=30.0,
@@ -53,6 +54,7 @@ def test_every_variable_overridden():
         "BOT_CONTENT_DIR": "/srv/bot/content", "BOT_PARTNERS_FILE": "/srv/bot/partners.yml",
         "BOT_TRUST_FILE": "/srv/bot/maintainers.yml",
         "BOT_DATABASE_URL": "postgresql://bot:pw@db/bot", "BOT_TRACKER_IDLE_DAYS": "7",
+        "BOT_REDIS_URL": "redis://:pw@cache:6379/1",
         "BOT_REPORT_RETENTION_DAYS": "90", "BOT_OUTBOX_INTERVAL": "0.5",
         "BOT_ACTIONS_HOST": "0.0.0.0", "BOT_ALLOW_DEBUG_LOGS": "1",  # noqa: S104
         "BOT_CONSOLE_PORT": "9090", "BOT_TELEGRAM_TOKEN": "123:abc",
@@ -68,7 +70,8 @@ def test_every_variable_overridden():
         env="production", secrets_dir=Path("/srv/bot/secrets"),
         content_dir=Path("/srv/bot/content"), partners_file=Path("/srv/bot/partners.yml"),
         trust_file=Path("/srv/bot/maintainers.yml"),
-        database_url="postgresql://bot:pw@db/bot", tracker_idle_days=7,
+        database_url="postgresql://bot:pw@db/bot", redis_url="redis://:pw@cache:6379/1",
+        tracker_idle_days=7,
         report_retention_days=90, outbox_interval=0.5, actions_host="0.0.0.0",  # noqa: S104
         allow_debug_logs=True, console_port=9090, telegram_token="123:abc",
         telegram_secret="s3cret_-", telegram_api_url="http://127.0.0.1:8081",
@@ -127,6 +130,9 @@ def test_every_bad_value_is_named_at_once():
     ("BOT_DATABASE_URL", "CANARY-password@db/bot",
      "BOT_DATABASE_URL must be a database URL such as sqlite:////var/lib/bot/reports.db or "
      "postgresql://user:password@host/database (the value is not shown: it is a secret)"),
+    ("BOT_REDIS_URL", "CANARY-password@cache:6379",
+     "BOT_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 or "
+     "rediss://:password@host:6380/0 (the value is not shown: it is a secret)"),
 ])
 def test_a_secret_never_appears_in_an_error(variable, value, message, capsys, monkeypatch):
     with pytest.raises(SettingsError) as refused:
@@ -144,7 +150,8 @@ def test_secrets_are_left_out_of_the_repr():
                "BOT_DATABASE_URL": "postgresql://bot:CANARY3@db/bot",
                "BOT_SMS_KANNEL_SECRET": "CANARY4", "BOT_SMS_AFRICASTALKING_SECRET": "CANARY5",
                "BOT_SMS_GENERIC_SECRET": "CANARY6", "BOT_TWILIO_AUTH_TOKEN": "CANARY7",
-               "BOT_AFRICASTALKING_API_KEY": "CANARY8"}
+               "BOT_AFRICASTALKING_API_KEY": "CANARY8",
+               "BOT_REDIS_URL": "redis://:CANARY9@cache:6379/0"}
     assert sorted(item.metadata["variable"] for item in fields(Settings)
                   if item.metadata["secret"]) == sorted(secrets)
     assert "CANARY" not in repr(Settings.from_environment(secrets))

@@ -30,7 +30,6 @@ import hmac
 import json
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -58,6 +57,7 @@ from bot.channels.base import (
 from bot.i18n import N_, translator
 from bot.render import CHAT, Capabilities, Choice, choice_payload
 from bot.settings import DEFAULT_TELEGRAM_API_URL, settings
+from bot.storage.shared_state import MemoryState, SharedState, shared_state
 
 log = logging.getLogger(__name__)
 # At INFO, httpx logs every request URL, which holds the bot token; at DEBUG,
@@ -67,6 +67,7 @@ for _noisy in ("httpx", "telegram"):
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 SEEN_UPDATES = 10_000  # remembered update ids; Telegram re-sends within hours, not days
+SEEN_UPDATES_TTL = 24 * 3600.0
 SEND_ATTEMPTS = 3
 MAX_RETRY_WAIT = 10.0  # seconds; a longer flood wait drops the message rather than stall
 
@@ -316,20 +317,20 @@ class TelegramOutput(OutputChannel):
 
 
 class RecentIds:
-    """The last ``size`` ids seen, to drop repeated updates."""
+    """The update ids seen in the last ``ttl`` seconds (at most ``size`` in memory), to
+    drop repeated updates: in ``state``, shared by every server when ``BOT_REDIS_URL``
+    is set (Telegram may re-send an update to another server), else in memory."""
 
-    def __init__(self, size: int = SEEN_UPDATES) -> None:
-        self._ids: OrderedDict[int, None] = OrderedDict()
-        self._size = size
+    def __init__(self, size: int = SEEN_UPDATES, state: SharedState | None = None,
+                 ttl: float = SEEN_UPDATES_TTL, namespace: str = "") -> None:
+        self._state = state or MemoryState(max_keys=size)
+        self._ttl = ttl
+        self._namespace = namespace
 
     def add(self, update_id: int) -> bool:
         """Remember ``update_id``; False if it was already there."""
-        if update_id in self._ids:
-            return False
-        self._ids[update_id] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return True
+        return self._state.add_once(f"telegram-update:{self._namespace}:{update_id}",
+                                    self._ttl)
 
 
 class TelegramChannel(InputChannel):
@@ -351,7 +352,10 @@ class TelegramChannel(InputChannel):
                  api_url: str = DEFAULT_TELEGRAM_API_URL) -> None:
         self.secret_token = secret_token or None
         self.bot = Bot(token, base_url=f"{api_url.rstrip('/')}/bot") if token else None
-        self.seen = RecentIds()
+        # The bot's own id (the token's part before ":", public) keeps two bots on one
+        # Redis apart; update ids are counters, no user's id.
+        self.seen = RecentIds(state=shared_state(max_keys=SEEN_UPDATES),
+                              namespace=token.split(":", 1)[0] if token else "")
         self._tasks: set[asyncio.Task] = set()
         if self.bot is None or self.secret_token is None:
             log.warning("telegram: no token or no secret token configured (BOT_TELEGRAM_TOKEN, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,13 +29,16 @@ class FakePartner:
 
 
 @contextmanager
-def running_fake_partner() -> Iterator[FakePartner]:
+def running_fake_partner(delay: float = 0.0) -> Iterator[FakePartner]:
+    """The webhook; with ``delay``, each POST is answered that many seconds late."""
     fake = FakePartner(f"http://127.0.0.1:{free_port()}")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers["Content-Length"]))
             fake.received.append(Delivery(self.path, body, dict(self.headers)))
+            if delay:
+                time.sleep(delay)
             self.send_response(200)
             self.end_headers()
 

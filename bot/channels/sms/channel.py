@@ -65,6 +65,7 @@ from bot.channels.sms.paging import (
 )
 from bot.i18n import N_, SOURCE_LANGUAGE, translator
 from bot.render import SMS, STEP_PAGE, Capabilities
+from bot.storage.shared_state import shared_state
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class SmsChannel(InputChannel):
 
     def __init__(self, settings: SmsSettings | None = None) -> None:
         self.settings = settings or SmsSettings()
-        self.pending = PendingPages()
+        self.pending = PendingPages(state=shared_state(max_keys=10_000))
 
     @classmethod
     def name(cls) -> str:

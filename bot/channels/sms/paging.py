@@ -6,7 +6,8 @@ in order, into pages: each bot message (a fact with its source, a question with
 its menu) stays on one page, and only a message too long for a page on its own
 is cut, at line breaks, then at spaces (anywhere only when a word is too long).
 Every page but the last ends with a hint such as "Reply MORE for the rest.". The
-pages not sent yet wait in memory, under the user's pseudonym, for a limited time.
+pages not sent yet wait, under the user's pseudonym, for a limited time: in Redis when
+``BOT_REDIS_URL`` is set (any server may get the MORE), else in memory.
 
 A procedure step is the exception (:func:`step_page`): its turn is one page, never
 split, so that MORE brings the next step. The page is the step (the procedure's title
@@ -20,12 +21,12 @@ that does not fit the cap even so is paged like any other answer.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from bot.channels.sms.encoding import segments
 from bot.render import OPTIONAL_LINE, PAGE_KEY, STEP_PAGE
+from bot.storage.shared_state import MemoryState, SharedState
 
 Fits = Callable[[str], bool]
 
@@ -133,35 +134,28 @@ def _pieces(text: str, fits: Fits) -> Iterator[tuple[str, str]]:
 
 
 class PendingPages:
-    """Pages waiting for "MORE", by pseudonym, in memory only, for ``ttl`` seconds."""
+    """Pages waiting for "MORE", by pseudonym, for ``ttl`` seconds: in ``state`` (Redis
+    when ``BOT_REDIS_URL`` is set, so that any server can send the next page), else in
+    this process's memory, at most ``max_users`` of them."""
 
     def __init__(self, ttl: float = 3600, max_users: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 state: SharedState | None = None) -> None:
         self._ttl = ttl
-        self._max_users = max_users
-        self._clock = clock
-        self._pages: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
+        self._state = state or MemoryState(max_keys=max_users, clock=clock)
+
+    @staticmethod
+    def _key(key: str) -> str:
+        return f"sms-pages:{key}"
 
     def keep(self, key: str, pages: list[str]) -> None:
         """Keep ``pages`` for ``key``, in place of any still waiting."""
-        self._pages.pop(key, None)
-        if not pages:
-            return
-        self._pages[key] = (self._clock() + self._ttl, list(pages))
-        while len(self._pages) > self._max_users:
-            self._pages.popitem(last=False)
+        self._state.replace_list(self._key(key), list(pages), self._ttl)
 
     def next_page(self, key: str) -> str | None:
         """The next page for ``key``, or None when nothing (unexpired) is waiting."""
-        entry = self._pages.pop(key, None)
-        if entry is None or entry[0] < self._clock():
-            return None
-        expires, pages = entry
-        page, rest = pages[0], pages[1:]
-        if rest:
-            self._pages[key] = (expires, rest)
-        return page
+        return self._state.pop_first(self._key(key))
 
     def forget(self, key: str) -> None:
         """Drop whatever waits for ``key``."""
-        self._pages.pop(key, None)
+        self._state.delete(self._key(key))
