@@ -23,8 +23,9 @@ no I/O, no channels.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.content.model import Content, Fact, Procedure, SubQuestion
 from bot.countries import fold
@@ -54,7 +55,13 @@ def _word_pattern(word: str) -> str:
     return r"(?<![a-z0-9])" + body + end
 
 
-def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=4096)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regular expression for a sub-question's words, longest first.
+
+    Kept by its words (a tuple, so edited content makes new entries): folding and
+    escaping some hundred words per sub-question and language took 15 ms of every
+    question, at every turn, for the same words."""
     parts = sorted({_word_pattern(word) for word in words if word.strip("* ")}, key=len,
                    reverse=True)
     return re.compile("|".join(parts)) if parts else None
@@ -73,10 +80,10 @@ def asked(text: str, language: str, content: Content) -> list[str]:
     folded = fold(text)
     asking = [range(match.start(), match.end()) for match in _QUESTION_SENTENCE.finditer(folded)]
     matches: list[tuple[int, int, str]] = []  # (start, end, sub-question)
-    for question in content.questions.values():
-        pattern = _pattern(_words(question, language))
+    for sub_question in content.questions.values():
+        pattern = _pattern(_words(sub_question, language))
         if pattern is not None:
-            matches += [(match.start(), match.end(), question.id)
+            matches += [(match.start(), match.end(), sub_question.id)
                         for match in pattern.finditer(folded)]
     # A longer phrase wins over the words inside it: "unemployment insurance" is not
     # also "insurance".
@@ -138,7 +145,7 @@ def choose(content: Content, *, topic: str | None, questions: list[str], text: s
             answered = tuple(question for question in questions if question in fact.answers)
             if not answered and fact.id not in in_topic:
                 continue
-            words = _content_words(" ".join((fact.text, translated.get(fact.id, ""),
+            words = _fact_words(" ".join((fact.text, translated.get(fact.id, ""),
                                              *_keywords(fact))))
             candidates.append(Candidate(fact, scope, answered, len(message_words & words)))
     main = main_questions(content, questions)
@@ -216,8 +223,16 @@ def _keywords(fact: Fact) -> list[str]:
     return [word for group in fact.keywords.values() for word in group]
 
 
-def _content_words(text: str) -> set[str]:
-    return {word for word in _WORD.findall(fold(text)) if len(word) >= _MIN_WORD_CHARS}
+def _content_words(text: str) -> frozenset[str]:
+    """The words of ``text`` that count for overlap, folded."""
+    return frozenset(word for word in _WORD.findall(fold(text)) if len(word) >= _MIN_WORD_CHARS)
+
+
+@lru_cache(maxsize=8192)
+def _fact_words(text: str) -> frozenset[str]:
+    """:func:`_content_words` of a fact's text, kept: they were folded again for every
+    question the fact could answer. Only content is kept, never what a user typed."""
+    return _content_words(text)
 
 
 def asks_something(questions: list[str]) -> bool:
@@ -259,6 +274,6 @@ def contacts(content: Content, origin: str | None, destination: str | None,
             continue
         facts.sort(key=lambda fact: (-len(set(questions) & set(fact.answers)),
                                      "hotline" not in fact.answers,
-                                     -len(message_words & _content_words(fact.text))))
+                                     -len(message_words & _fact_words(fact.text))))
         chosen.append(facts[0])
     return chosen

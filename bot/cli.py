@@ -148,9 +148,15 @@ def main(argv: list[str] | None = None) -> int:
                     "unless BOT_ALLOW_DEBUG_LOGS=1.")
     action_server.add_argument("--port", type=int, default=5055)
     action_server.add_argument("--actions", default="actions", help="the actions package")
+    action_server.add_argument("--timings", type=Path, default=None,
+                               help="append each action's name and milliseconds to this file "
+                                    "(make bench)")
 
     bench = commands.add_parser("bench", help="latency and throughput against plain Rasa")
-    bench.add_argument("--out", type=Path, default=RESULTS_DIR / "bench.json")
+    bench.add_argument("--out", type=Path, default=RESULTS_DIR / "bench.json",
+                       help="the JSON result; the Markdown report and plots go beside it")
+    bench.add_argument("--train", choices=("auto", "yes", "no"), default="auto",
+                       help="time a training run of our model too (auto: if the budget allows)")
 
     poller = commands.add_parser(
         "telegram-poll", help="fetch Telegram updates and pass them to the running server",
@@ -547,14 +553,14 @@ def _keys_init(args: argparse.Namespace) -> int:
 def _action_server(args: argparse.Namespace) -> int:
     from bot.action_server import serve
 
-    serve(args.port, args.actions)
+    serve(args.port, args.actions, args.timings)
     return 0
 
 
 def _bench(args: argparse.Namespace) -> int:
     from bot.bench import main as bench_main
 
-    return bench_main(args.out)
+    return bench_main(args.out, train=args.train)
 
 
 def _telegram_poll(args: argparse.Namespace) -> int:

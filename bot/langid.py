@@ -91,6 +91,8 @@ class NgramModel:
     # same for every message, and counting them took most of the time of a message.
     _denominators: dict[tuple[str, ...], dict[str, int]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    _logs: dict[str, dict[str, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> NgramModel:
@@ -124,17 +126,30 @@ class NgramModel:
         candidates = [c for c in candidates if c in self.counts]
         if not candidates:
             return {}
-        grams = list(_ngrams(text))
+        grams = Counter(_ngrams(text))
+        size = sum(grams.values())
         totals = self._totals(tuple(candidates))
         scores = {}
         for language in candidates:
-            table, total = self.counts[language], totals[language]
-            scores[language] = sum(math.log((table.get(g, 0) + 1) / total) for g in grams)
+            # log((count + 1) / total) summed over the grams, as log(count + 1) (kept per
+            # gram) times how often the gram occurs, minus log(total) once per gram.
+            logs = self._log_counts(language)
+            scores[language] = (sum(logs.get(g, 0.0) * n for g, n in grams.items())
+                                - size * math.log(totals[language]))
         top = max(scores.values())
         exp = {language: math.exp(score - top) for language, score in scores.items()}
         norm = sum(exp.values())
         return {language: value / norm for language, value in exp.items()}
 
+
+    def _log_counts(self, language: str) -> dict[str, float]:
+        """log(count + 1) of each of a language's n-grams, computed once: taking the
+        logarithm of every n-gram of every candidate language took most of a message's
+        identification."""
+        if language not in self._logs:
+            self._logs[language] = {gram: math.log(count + 1)
+                                    for gram, count in self.counts[language].items()}
+        return self._logs[language]
 
     def _totals(self, candidates: tuple[str, ...]) -> dict[str, int]:
         """Each candidate's n-gram count plus the candidates' vocabulary (add-one smoothing)."""

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def server_env() -> dict[str, str]:
 
 
 @contextmanager
-def running_processes(commands: list[tuple[list, Path, str]], env: dict[str, str]):
+def running_processes(commands: list[tuple[list, Path, str]], env: dict[str, str]
+                      ) -> Iterator[None]:
     """Start each (argv, log file, health URL); stop them all on exit."""
     processes = []
     try:
@@ -69,10 +71,13 @@ def running_processes(commands: list[tuple[list, Path, str]], env: dict[str, str
 CHANNELS = "bot.channels.rest.RestChannel:\nbot.channels.partners.PartnerApi:\n"
 
 
-@contextmanager
-def running_bot(workdir: Path, credentials: str = CHANNELS,
-                extra_env: dict[str, str] | None = None):
-    """Action server plus Rasa server, with a private SQLite tracker store in ``workdir``."""
+def bot_commands(workdir: Path, credentials: str = CHANNELS,
+                 extra_env: dict[str, str] | None = None,
+                 actions_args: list[str] | None = None
+                 ) -> tuple[list[tuple[list, Path, str]], dict[str, str], str]:
+    """The action server's and the Rasa server's (argv, log file, health URL), their
+    environment and the Rasa server's URL, with a private SQLite tracker store in
+    ``workdir``."""
     actions_port, rasa_port = free_port(), free_port()
     (workdir / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
@@ -86,15 +91,24 @@ def running_bot(workdir: Path, credentials: str = CHANNELS,
     env.setdefault("BOT_PARTNERS_FILE", str(workdir / "partners.yml"))
     env.setdefault("BOT_TRUST_FILE", str(workdir / "maintainers.yml"))
     env.update(extra_env or {})
-    actions = [sys.executable, "-m", "bot", "action-server", "--port", str(actions_port)]
+    actions = [sys.executable, "-m", "bot", "action-server", "--port", str(actions_port),
+               *(actions_args or [])]
     rasa = [BIN / "rasa", "run", "--model", str(MODEL), "--port", str(rasa_port),
             "--interface", "127.0.0.1", "--endpoints", str(workdir / "endpoints.yml"),
             "--credentials", str(workdir / "credentials.yml")]
-    with running_processes([
+    return [
         (actions, workdir / "actions.log", f"http://127.0.0.1:{actions_port}/health"),
         (rasa, workdir / "rasa.log", f"http://127.0.0.1:{rasa_port}/"),
-    ], env):
-        yield f"http://127.0.0.1:{rasa_port}"
+    ], env, f"http://127.0.0.1:{rasa_port}"
+
+
+@contextmanager
+def running_bot(workdir: Path, credentials: str = CHANNELS,
+                extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Action server plus Rasa server, with a private SQLite tracker store in ``workdir``."""
+    commands, env, url = bot_commands(workdir, credentials, extra_env)
+    with running_processes(commands, env):
+        yield url
 
 
 def post_message(url: str, sender: str, text: str, timeout: float = 60) -> list[dict]:

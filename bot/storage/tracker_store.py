@@ -21,14 +21,25 @@ store finds the latest session by ``timestamp >= `` its ``SessionStarted`` (and
 counts those rows to know which events are new), and the processor starts a new
 session when the last user message is older than ``session_expiration_time``
 (60 minutes in domain.yml). Reports are dated to the day, and idle trackers go.
+
+The database work of :meth:`~RedactingSQLTrackerStore.save` and ``retrieve`` runs in
+the store's own worker threads, not on the server's event loop: Rasa's
+``SQLTrackerStore`` queries and commits (an fsync on SQLite) inside its coroutines,
+which stalls every other conversation meanwhile. Each conversation's turns still
+come one at a time (Rasa's lock store), and on SQLite the writes are serialised by a
+lock, as SQLite would do anyway (two writers could otherwise fail with "database is
+locked" instead of waiting).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -37,6 +48,7 @@ from nacl.secret import SecretBox
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy import load_or_create_key, secrets_dir
 from bot.reports import REPORT_SLOTS
@@ -52,6 +64,7 @@ FORGET_SLOT = "forget"
 _KEPT_PARSE_KEYS = ("intent",)
 _SEALED = "sealed"
 EXPIRY_INTERVAL_SECONDS = 3600
+DATABASE_THREADS = 4
 
 log = logging.getLogger(__name__)
 
@@ -105,18 +118,50 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _secure_delete)
         self._idle_days = idle_days()  # a wrong setting fails at start, not an hour later
         self._next_expiry = 0.0
+        self._threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="tracker-store")
+        # SQLite has one writer at a time; PostgreSQL's writers need no lock of ours.
+        self._write_lock: threading.Lock | _NoLock = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else _NoLock())
+
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, function, *args)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if _this_turn_sets(tracker, lambda e: e.key == FORGET_SLOT and bool(e.value)):
-            self._delete(tracker.sender_id, lambda row: True)
+            await self._in_thread(self._locked_delete, tracker.sender_id, lambda row: True)
             return
-        await super().save(tracker)
-        if _this_turn_sets(tracker, lambda e: e.key in REPORT_SLOTS and e.value is None) \
-                and all(tracker.get_slot(slot) is None for slot in REPORT_SLOTS):
-            # The report was sent or cancelled (an answer cleared to be asked again
-            # leaves the others in place): its sealed answers go too.
-            self._delete(tracker.sender_id, _is_sealed_slot_row)
-        self._expire_hourly()
+        await self.stream_events(tracker)  # as SQLTrackerStore.save: the event broker first
+        await self._in_thread(self._save_events, tracker)
+
+    def _locked_delete(self, sender_id: str, which: Any) -> None:
+        with self._write_lock:
+            self._delete(sender_id, which)
+
+    def _save_events(self, tracker: DialogueStateTracker) -> None:
+        with self._write_lock:
+            self._insert_new_events(tracker)
+            if _this_turn_sets(tracker, lambda e: e.key in REPORT_SLOTS and e.value is None) \
+                    and all(tracker.get_slot(slot) is None for slot in REPORT_SLOTS):
+                # The report was sent or cancelled (an answer cleared to be asked again
+                # leaves the others in place): its sealed answers go too.
+                self._delete(tracker.sender_id, _is_sealed_slot_row)
+            self._expire_hourly()
+
+    def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
+        """As the body of ``SQLTrackerStore.save`` (Rasa 3.6): the events not yet stored,
+        redacted by :meth:`_additional_events`, in one transaction."""
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.commit()
 
     def _expire_hourly(self) -> None:
         """Delete idle conversations at most once an hour, from :meth:`save`.
@@ -155,6 +200,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
                         ) -> DialogueStateTracker | None:
+        return await self._in_thread(self._retrieve_now, sender_id,
+                                     fetch_events_from_all_sessions)
+
+    def _retrieve_now(self, sender_id: str, fetch_events_from_all_sessions: bool
+                      ) -> DialogueStateTracker | None:
         # As SQLTrackerStore._retrieve, with sealed slot values opened in the events.
         with self.session_scope() as session:
             rows = self._event_query(session, sender_id,
@@ -175,6 +225,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 if which(row):
                     session.delete(row)
             session.commit()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
 
 
 def _secure_delete(connection: Any, _record: Any) -> None:
