@@ -145,6 +145,7 @@ console: install catalogs $(DEMO_READY)
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 validate: install
 	$(RASA) data validate --fail-on-warnings --quiet

@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po, write_po
 from bot import languages
 from bot.console import i18n as console_i18n
 from bot.content import load_content
+from bot.content.model import Content
 from bot.i18n import DOMAINS, SOURCE_LANGUAGE
 from bot.settings import LOCALES_DIR, ROOT
 
@@ -84,7 +85,7 @@ def extract() -> dict[str, Catalog]:
     return {"messages": messages, "content": content, console_i18n.DOMAIN: console}
 
 
-def _content_strings(content) -> Iterator[tuple[str, Path | None, int, str]]:
+def _content_strings(content: Content) -> Iterator[tuple[str, Path | None, int, str]]:
     for topic in content.topics.values():
         yield topic.title, topic.file, 1, "Topic title, shown in menus: keep it short."
         for fact in topic.facts:
@@ -188,7 +189,7 @@ def _check_catalog(language: languages.Language, domain: str, template_ids: set,
             gaps.append(Gap(language.code, domain, "fuzzy", key))
         else:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            expected = set(_PLACEHOLDER.findall(key))
-            if any(set(_PLACEHOLDER.findall(string)) != expected for string in strings):
+            expected = set(_PLACEHOLDER.findall(str(key)))
+            if any(set(_PLACEHOLDER.findall(str(string))) != expected for string in strings):
                 gaps.append(Gap(language.code, domain, "placeholders differ", key))
     return gaps

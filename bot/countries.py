@@ -101,7 +101,7 @@ def fold(text: str) -> str:
     """Lowercase, strip Latin accents so that "Peru" finds "Perú" and Arabic vowel marks
     so that "عمان" finds "عُمان" (other scripts kept); one apostrophe."""
     decomposed = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
-    kept = []
+    kept: list[str] = []
     for char in decomposed:
         if unicodedata.combining(char) and kept and kept[-1].isascii():
             continue
@@ -117,7 +117,8 @@ def country_name(code: str, language: str) -> str:
 
 def _cldr_codes() -> tuple[str, ...]:
     codes = {code for language in LANGUAGES for code in language.locale.territories
-             if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES}
+             if isinstance(code, str) and len(code) == 2 and code.isalpha()
+             and code not in _NOT_COUNTRIES}
     return tuple(sorted(codes))
 
 

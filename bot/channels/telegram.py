@@ -26,6 +26,7 @@ Without a token or a secret the server still starts, and the webhook answers 503
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
@@ -265,15 +266,16 @@ class TelegramSender:
             return  # Telegram refuses empty messages
         pieces = split_text(text)
         for number, piece in enumerate(pieces, start=1):
-            last = number == len(pieces)
-            await self._call("sendMessage", lambda piece=piece, last=last: self.bot.send_message(
-                chat_id, piece, reply_markup=markup if last else None))
+            await self._call("sendMessage", functools.partial(
+                self.bot.send_message, chat_id, piece,
+                reply_markup=markup if number == len(pieces) else None))
 
     async def answer_callback(self, query_id: str) -> None:
         await self._call("answerCallbackQuery",
                          lambda: self.bot.answer_callback_query(query_id))
 
     async def _call(self, method: str, call: Callable[[], Awaitable[Any]]) -> None:
+        error: TelegramError
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 await call()

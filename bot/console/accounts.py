@@ -191,6 +191,7 @@ def authenticate(session: Session, email: str, password: str) -> Unlocked | None
         return None
     user = session.execute(select(ConsoleUser).where(
         ConsoleUser.email == normalise_email(email))).scalar_one_or_none()
+    ok: bool
     try:
         ok = _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -183,7 +183,9 @@ class Console:
                                       autoescape=True, undefined=StrictUndefined,
                                       extensions=["jinja2.ext.i18n"])
             environment.policies["ext.i18n.trimmed"] = True
-            environment.install_gettext_translations(tr.translations, newstyle=True)
+            # Added by the i18n extension, so unknown to the type checker.
+            environment.install_gettext_translations(  # type: ignore[attr-defined]
+                tr.translations, newstyle=True)
             environment.filters.update({
                 "status_label": lambda code: tr.label(console_i18n.STATUS_LABELS, code),
                 "category_label": lambda code: tr.label(console_i18n.CATEGORY_LABELS, code),
@@ -510,14 +512,16 @@ class Console:
 
     async def note(self, request: Request) -> Response:
         def work(db: Any, session: ConsoleSession, report_id: str, form: dict) -> bool:
-            return cases.add_note(db, session.organisation, report_id, session.key(),
-                                  session.user_id, form.get("text", ""), self.today())
+            author, organisation, key = session.holder()
+            return cases.add_note(db, organisation, report_id, key, author,
+                                  form.get("text", ""), self.today())
         return await self._report_action(request, "note_added", work)
 
     async def reply(self, request: Request) -> Response:
         def work(db: Any, session: ConsoleSession, report_id: str, form: dict) -> bool:
-            return cases.reply(db, session.organisation, report_id, session.key(),
-                               session.user_id, form.get("text", ""), self.today())
+            author, organisation, key = session.holder()
+            return cases.reply(db, organisation, report_id, key, author,
+                               form.get("text", ""), self.today())
         return await self._report_action(request, "reply_sent", work)
 
     async def refer(self, request: Request) -> Response:
@@ -525,8 +529,9 @@ class Console:
 
         def work(db: Any, session: ConsoleSession, report_id: str, form: dict) -> str | None:
             target = partners.get(form.get("partner", ""))
-            if target is None or not cases.refer(db, session.organisation, report_id,
-                                                  session.key(), target, self.today()):
+            _author, organisation, key = session.holder()
+            if target is None or not cases.refer(db, organisation, report_id, key, target,
+                                                  self.today()):
                 return None
             session.notice = self._texts(session).gettext(
                 "The report was referred to {partner}.", partner=target.name)

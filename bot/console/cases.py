@@ -167,12 +167,12 @@ def add_note(session: Session, partner_id: str, report_id: str, private_key: byt
              author: str, text: str, today: date, kind: str = "note") -> bool:
     """An internal note, sealed to the partner's own key. False if not this partner's
     report, or the text is empty or too long."""
-    report, text = _own_report(session, partner_id, report_id), _clean(text)
-    if report is None or text is None:
+    report, cleaned = _own_report(session, partner_id, report_id), _clean(text)
+    if report is None or cleaned is None:
         return False
     public = crypto.b64(bytes(PrivateKey(private_key).public_key))
     session.add(ConsoleNote(report_id=report.id, kind=kind, author=author,
-                            sealed_text=crypto.seal(public, text.encode("utf-8")),
+                            sealed_text=crypto.seal(public, cleaned.encode("utf-8")),
                             created_on=today))
     session.flush()
     return True

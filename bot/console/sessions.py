@@ -59,6 +59,14 @@ class ConsoleSession:
     def key(self) -> bytes | None:
         return bytes(self.private_key) if self.private_key is not None else None
 
+    def holder(self) -> tuple[str, str, bytes]:
+        """(user id, organisation, private key) of a logged-in member of staff who holds
+        their organisation's key; ValueError otherwise (an administrator holds none)."""
+        key = self.key()
+        if self.user_id is None or self.organisation is None or key is None:
+            raise ValueError("this session holds no organisation's key")
+        return self.user_id, self.organisation, key
+
     def wipe(self) -> None:
         """Overwrite the keys this session holds (as far as Python lets us)."""
         for key in (self.private_key, self.pending.private_key if self.pending else None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -249,7 +250,7 @@ def coverage_by_language(content: Content) -> dict[str, dict[str, float]]:
     return table
 
 
-def _topic_facts(content: Content, topic_id: str):
+def _topic_facts(content: Content, topic_id: str) -> Iterator[tuple[Fact, ...]]:
     yield content.topics[topic_id].facts
     for country in content.countries.values():
         yield country.facts.get(topic_id, ())

@@ -180,11 +180,12 @@ class _FileReader:
                                           f"{what}keywords")
         if text is not None and values is not None:
             self.placeholders(node.line, what, [text], values)
-        if None in (fact_id, text, drafted, source, values, kind, answers) \
-                or verified is False:
+        if fact_id is None or text is None or drafted is None or source is None \
+                or values is None or kind is None or answers is None or verified is False:
             return None
         return Fact(fact_id, text.strip(), source, drafted, values,
-                    verified=verified or None, kind=kind, answers=answers, keywords=keywords,
+                    verified=verified if isinstance(verified, Verification) else None,
+                    kind=kind, answers=answers, keywords=keywords,
                     depends_on_country=depends_on_country is True, file=self.path,
                     line=node.line)
 
@@ -578,8 +579,8 @@ def _load_countries(directory: Path, topics: set[str], errors: list[ContentError
 def _words_by_language(reader: _FileReader, data: _Node, key: str) -> dict[str, tuple[str, ...]]:
     from bot.languages import CODES
 
-    raw = data.get(key) or {}
-    if not isinstance(raw, dict):
+    raw = data.get(key) or _Node()
+    if not isinstance(raw, _Node):
         reader.error(data.line, f"'{key}' must map language codes to lists of words")
         return {}
     words: dict[str, tuple[str, ...]] = {}

@@ -46,15 +46,15 @@ from typing import Any, Protocol
 
 import numpy as np
 import yaml
-from sklearn.calibration import CalibratedClassifierCV  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import (
     CountVectorizer,
     TfidfVectorizer,
 )
-from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
-from sklearn.pipeline import make_pipeline, make_union  # type: ignore[import-untyped]
-from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.svm import LinearSVC
 
 from bot.evaluation import load_dataset
 from bot.nlu.augment import Example, augment
@@ -165,7 +165,7 @@ def probabilities(model: Classifier | SoftVote, texts: Sequence[str]) -> np.ndar
 
 def load_training_examples(data: Path) -> list[Example]:
     """Our examples, read by Rasa; the language is the intent block's ``metadata``."""
-    from rasa.shared.nlu.training_data.loading import load_data  # type: ignore[import-untyped]
+    from rasa.shared.nlu.training_data.loading import load_data
 
     examples = []
     for message in load_data(str(data)).intent_examples:
@@ -184,14 +184,14 @@ class Tokeniser:
     """Rasa's WhitespaceTokenizer, as in config.yml; tokens joined by single spaces."""
 
     def __init__(self) -> None:
-        from rasa.nlu.tokenizers.whitespace_tokenizer import (  # type: ignore[import-untyped]
+        from rasa.nlu.tokenizers.whitespace_tokenizer import (
             WhitespaceTokenizer,
         )
 
         self._tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
 
     def __call__(self, texts: Sequence[str]) -> list[str]:
-        from rasa.shared.nlu.training_data.message import (  # type: ignore[import-untyped]
+        from rasa.shared.nlu.training_data.message import (
             Message,
         )
 
@@ -445,8 +445,8 @@ def measure_diet(data: Path, evaluation: dict[str, list[Example]],
 
 def _measure_rasa_model(model: Path, description: str, train_seconds: float,
                         evaluation: dict[str, list[Example]]) -> Result:
-    from rasa.core.agent import Agent  # type: ignore[import-untyped]
-    from rasa.utils.log_utils import configure_structlog  # type: ignore[import-untyped]
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # else every parsed text is printed at DEBUG
     agent = Agent.load(str(model))

@@ -43,11 +43,11 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.calibration import CalibratedClassifierCV  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
-from sklearn.pipeline import Pipeline, make_pipeline, make_union  # type: ignore[import-untyped]
-from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+from sklearn.svm import LinearSVC
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
         return training_data
 
     def _persist(self) -> None:
-        import skops.io as sio  # type: ignore[import-untyped]
+        import skops.io as sio
 
         with self._model_storage.write_to(self._resource) as directory:
             sio.dump(self.pipeline, directory / "pipeline.skops")

@@ -10,9 +10,11 @@ The schema is managed by Alembic (``migrations/``); :func:`connect` upgrades it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -28,11 +30,23 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
+from sqlalchemy.orm import DeclarativeMeta, Session, registry, relationship, sessionmaker
 
 from bot.settings import MIGRATIONS_DIR, settings
 
-Base = declarative_base()
+_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """The declarative base of every table, written out (SQLAlchemy 1.4's documented form)
+    so that type checkers see a class."""
+
+    __abstract__ = True
+    registry = _registry
+    metadata = _registry.metadata
+    __init__ = _registry.constructor
+
+
 REPORT_DELIVERY = "report"
 
 
@@ -128,7 +142,7 @@ def _configure_sqlite(engine: Engine) -> None:
     ``auto_vacuum=FULL``, set by migration 0003, the file then shrinks)."""
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
-        def _on_connect(connection, _record) -> None:
+        def _on_connect(connection: Any, _record: Any) -> None:
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA secure_delete=ON")
 
@@ -147,7 +161,7 @@ def _connect(url: str) -> sessionmaker:
 
 
 @contextmanager
-def session_scope(url: str | None = None):
+def session_scope(url: str | None = None) -> Iterator[Session]:
     session: Session = connect(url)()
     try:
         yield session

@@ -71,7 +71,7 @@ def vet(registry_path: Path, entry_id: str, key_file: Path, trust_path: Path,
     if trusted is None or unb64(trusted.verify_key) != bytes(SigningKey(signing_key).verify_key):
         raise MaintainerToolError(f"{key_file} is not the key of a maintainer in {trust_path}")
     round_trip = YAML()
-    round_trip.preserve_quotes = True
+    round_trip.preserve_quotes = True  # type: ignore[assignment]  # ruamel 0.17 types it None
     round_trip.indent(mapping=2, sequence=4, offset=2)  # the layout of content/partners.yml
     try:
         document = round_trip.load(registry_path.read_text(encoding="utf-8"))

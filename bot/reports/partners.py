@@ -164,7 +164,7 @@ def _entry(section: str, entry: Any, kinds: tuple[str, ...],
             webhook_host(url, allow_loopback_http())
     except UnsafeUrl as exc:
         problems.append(str(exc))
-    kind = entry.get("kind")
+    kind = str(entry.get("kind"))
     if kind not in kinds:
         problems.append(f"kind must be one of {', '.join(kinds)}")
     for key in ("public_key", "verify_key"):
