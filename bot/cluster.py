@@ -23,7 +23,6 @@ password if the URL has one, so the directory is the owner's only.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -40,6 +39,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.servers import BIN, free_port, server_env, wait_until_up
+from bot.settings import DEFAULT_DATABASE_URL as SQLITE_DEFAULT
 from bot.settings import MODEL_FILE, ROOT, settings
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -350,7 +350,7 @@ def plan_from_settings(replicas: int, workdir: Path = DEFAULT_WORKDIR,
     5102...) and the action servers from 146 above (5151...)."""
     configured = settings()
     database_url = configured.database_url
-    if not database_url.startswith("postgresql") and "BOT_DATABASE_URL" not in os.environ:
+    if database_url == SQLITE_DEFAULT:  # not set: the embedded default is one server's
         database_url = DEFAULT_DATABASE_URL
     return Plan.make(replicas, workdir, database_url, configured.redis_url or DEFAULT_REDIS_URL,
                      front_port=front_port, actions_front_port=front_port + 50,

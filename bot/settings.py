@@ -265,6 +265,12 @@ class Settings:
         "How to read numbers written without `+country code` (`NP`, `PH`...), unless "
         "`default_region` is in `credentials.yml`.",
         "bot/channels/sms/channel.py")
+    sms_retired_secret: str | None = _setting(
+        "BOT_SMS_SECRET", None,
+        "No longer read: the one secret of every SMS gateway in earlier versions. Each "
+        "gateway has its own now (the three below); if it is still set, the SMS channel "
+        "says so in a warning.",
+        "bot/channels/sms/channel.py", secret=True)
     sms_kannel_secret: str | None = _setting(
         "BOT_SMS_KANNEL_SECRET", None,
         "Kannel's password in its `post-url`. Without it the Kannel gateway answers 403.",

@@ -59,7 +59,7 @@ def test_every_variable_overridden():
         "BOT_ACTIONS_HOST": "0.0.0.0", "BOT_ALLOW_DEBUG_LOGS": "1",  # noqa: S104
         "BOT_CONSOLE_PORT": "9090", "BOT_TELEGRAM_TOKEN": "123:abc",
         "BOT_TELEGRAM_SECRET": "s3cret_-", "BOT_TELEGRAM_API_URL": "http://127.0.0.1:8081",
-        "BOT_SMS_DEFAULT_REGION": "NP", "BOT_SMS_KANNEL_SECRET": "k",
+        "BOT_SMS_DEFAULT_REGION": "NP", "BOT_SMS_SECRET": "old", "BOT_SMS_KANNEL_SECRET": "k",
         "BOT_SMS_AFRICASTALKING_SECRET": "a", "BOT_SMS_GENERIC_SECRET": "g",
         "BOT_TWILIO_AUTH_TOKEN": "t", "BOT_TWILIO_PUBLIC_URL": "https://bot.example.org",
         "BOT_AFRICASTALKING_USERNAME": "u", "BOT_AFRICASTALKING_API_KEY": "key",
@@ -75,7 +75,8 @@ def test_every_variable_overridden():
         report_retention_days=90, outbox_interval=0.5, actions_host="0.0.0.0",  # noqa: S104
         allow_debug_logs=True, console_port=9090, telegram_token="123:abc",
         telegram_secret="s3cret_-", telegram_api_url="http://127.0.0.1:8081",
-        sms_default_region="NP", sms_kannel_secret="k", sms_africastalking_secret="a",
+        sms_default_region="NP", sms_retired_secret="old", sms_kannel_secret="k",
+        sms_africastalking_secret="a",
         sms_generic_secret="g", twilio_auth_token="t",
         twilio_public_url="https://bot.example.org", africastalking_username="u",
         africastalking_api_key="key", africastalking_api_url="http://127.0.0.1:9",
@@ -151,7 +152,7 @@ def test_secrets_are_left_out_of_the_repr():
                "BOT_SMS_KANNEL_SECRET": "CANARY4", "BOT_SMS_AFRICASTALKING_SECRET": "CANARY5",
                "BOT_SMS_GENERIC_SECRET": "CANARY6", "BOT_TWILIO_AUTH_TOKEN": "CANARY7",
                "BOT_AFRICASTALKING_API_KEY": "CANARY8",
-               "BOT_REDIS_URL": "redis://:CANARY9@cache:6379/0"}
+               "BOT_REDIS_URL": "redis://:CANARY9@cache:6379/0", "BOT_SMS_SECRET": "CANARY10"}
     assert sorted(item.metadata["variable"] for item in fields(Settings)
                   if item.metadata["secret"]) == sorted(secrets)
     assert "CANARY" not in repr(Settings.from_environment(secrets))

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -65,6 +64,7 @@ from bot.channels.sms.paging import (
 )
 from bot.i18n import N_, SOURCE_LANGUAGE, translator
 from bot.render import SMS, STEP_PAGE, Capabilities
+from bot.settings import settings
 from bot.storage.shared_state import shared_state
 
 log = logging.getLogger(__name__)
@@ -93,36 +93,41 @@ class SmsSettings:
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SmsSettings:
-        """From credentials.yml; secrets may come from the environment instead.
+        """From credentials.yml; each value may come from its ``BOT_*`` setting instead
+        (:mod:`bot.settings`).
 
         The one secret of earlier versions (``secret``, ``BOT_SMS_SECRET``) is not read:
         if it is still set, a warning says which secrets replace it.
         """
         given = credentials or {}
+        configured = settings()
 
-        def value(key: str, env: str | None = None) -> str | None:
-            found = given.get(key) or (os.environ.get(env) if env else None)
+        def value(key: str, fallback: str | None) -> str | None:
+            found = given.get(key) or fallback
             return str(found) if found else None
 
-        if value("secret", "BOT_SMS_SECRET"):
+        if value("secret", configured.sms_retired_secret):
             log.warning("sms: the shared secret (BOT_SMS_SECRET) is no longer read; each "
                         "gateway has its own: BOT_SMS_KANNEL_SECRET, "
                         "BOT_SMS_AFRICASTALKING_SECRET, BOT_SMS_GENERIC_SECRET")
         return cls(
-            default_region=(value("default_region", "BOT_SMS_DEFAULT_REGION") or "").upper()
-            or None,
-            kannel_secret=value("kannel_secret", "BOT_SMS_KANNEL_SECRET"),
+            default_region=(value("default_region", configured.sms_default_region)
+                            or "").upper() or None,
+            kannel_secret=value("kannel_secret", configured.sms_kannel_secret),
             africastalking_secret=value("africastalking_secret",
-                                        "BOT_SMS_AFRICASTALKING_SECRET"),
-            generic_secret=value("generic_secret", "BOT_SMS_GENERIC_SECRET"),
-            twilio_auth_token=value("twilio_auth_token", "BOT_TWILIO_AUTH_TOKEN"),
-            twilio_public_url=value("twilio_public_url", "BOT_TWILIO_PUBLIC_URL"),
+                                        configured.sms_africastalking_secret),
+            generic_secret=value("generic_secret", configured.sms_generic_secret),
+            twilio_auth_token=value("twilio_auth_token", configured.twilio_auth_token),
+            twilio_public_url=value("twilio_public_url", configured.twilio_public_url),
             africastalking_username=value("africastalking_username",
-                                          "BOT_AFRICASTALKING_USERNAME"),
-            africastalking_api_key=value("africastalking_api_key", "BOT_AFRICASTALKING_API_KEY"),
-            africastalking_api_url=value("africastalking_api_url", "BOT_AFRICASTALKING_API_URL")
+                                          configured.africastalking_username),
+            africastalking_api_key=value("africastalking_api_key",
+                                         configured.africastalking_api_key),
+            africastalking_api_url=value("africastalking_api_url",
+                                         configured.africastalking_api_url)
             or cls.africastalking_api_url,
-            africastalking_sender=value("africastalking_sender", "BOT_AFRICASTALKING_SENDER"),
+            africastalking_sender=value("africastalking_sender",
+                                        configured.africastalking_sender),
         )
 
 
