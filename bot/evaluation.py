@@ -60,6 +60,9 @@ def load_dataset(path: Path) -> list[tuple[str, str, str]]:
 def evaluate(examples: list[tuple[str, str, str]], model: Path) -> Report:
     from rasa.core.agent import Agent
 
+    from bot.log_privacy import quiet_rasa_debug_events
+
+    quiet_rasa_debug_events()  # else every message parsed is printed, with its text
     agent = Agent.load(str(model))
 
     async def parse_all() -> list[dict]:

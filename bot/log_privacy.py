@@ -97,3 +97,14 @@ def guard_server_logs() -> None:
               "workers type. Use the default level, or set BOT_ALLOW_DEBUG_LOGS=1 to debug "
               "on a test machine (logs stay redacted).", file=sys.stderr)
         raise SystemExit(2)
+
+
+def quiet_rasa_debug_events() -> None:
+    """Rasa's structlog events below INFO off in this process, as ``rasa run`` has them.
+
+    An Agent loaded in process (``eval-nlu``, ``make bench``) would otherwise print every
+    message it parses, with its text, at DEBUG: structlog writes to standard output
+    itself, past the record factory above."""
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.INFO)

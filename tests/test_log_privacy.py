@@ -131,3 +131,17 @@ def test_the_rasa_server_refuses_debug_unless_allowed(tmp_path, allowed):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_rasa_debug_events_are_off_once_quieted():
+    """An Agent loaded in process (eval-nlu, bench) prints each parsed text at DEBUG
+    through structlog unless quieted; run in a child, as structlog is process-wide."""
+    script = ("import structlog\n"
+              "from bot.log_privacy import quiet_rasa_debug_events\n"
+              "quiet_rasa_debug_events()\n"
+              "structlog.get_logger().debug('processor.message.parse', parse_data_text='CANARY')\n"
+              "structlog.get_logger().info('kept.event')\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert "CANARY" not in result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == '{"event": "kept.event", "level": "info"}'

@@ -26,13 +26,12 @@ def nlu_sample(size: int = NLU_SAMPLE) -> list[str]:
 def nlu_ms(models: dict[str, Path], texts: list[str]) -> dict[str, list[float]]:
     """How long each model's NLU takes for one message, in milliseconds."""
     import asyncio
-    import logging
 
-    import structlog
     from rasa.core.agent import Agent
 
-    # Rasa logs every parse at debug level; a served bot does not, so neither does this.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    from bot.log_privacy import quiet_rasa_debug_events
+
+    quiet_rasa_debug_events()  # as a served bot: no event per parse
     agents = {name: Agent.load(str(model)) for name, model in models.items()}
     samples: dict[str, list[float]] = {name: [] for name in models}
 

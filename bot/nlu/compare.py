@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -446,9 +445,10 @@ def measure_diet(data: Path, evaluation: dict[str, list[Example]],
 def _measure_rasa_model(model: Path, description: str, train_seconds: float,
                         evaluation: dict[str, list[Example]]) -> Result:
     from rasa.core.agent import Agent
-    from rasa.utils.log_utils import configure_structlog
 
-    configure_structlog(logging.WARNING)  # else every parsed text is printed at DEBUG
+    from bot.log_privacy import quiet_rasa_debug_events
+
+    quiet_rasa_debug_events()  # else every parsed text is printed at DEBUG
     agent = Agent.load(str(model))
 
     async def parse_all(texts: list[str]) -> tuple[list[dict], list[float]]:
