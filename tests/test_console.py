@@ -31,7 +31,16 @@ from bot.reports.outbox import deliver_due
 from bot.reports.partners import Partner, Registry, check_registry
 from bot.reports.service import ReportDraft, submit
 from bot.reports.vetting import load_maintainers
-from tests.support.console import PASSWORDS, REPORTS, TODAY, FakeClock, World, build_world
+from tests.support.console import (
+    PASSWORDS,
+    REPORTS,
+    TODAY,
+    FakeClock,
+    World,
+    build_world,
+    csrf_of,
+    log_in,
+)
 from tests.support.registry import make_maintainer, vetted, write_registry
 
 ACCOUNTS = {name: fields["account"] for name, fields, _created in REPORTS}
@@ -56,17 +65,6 @@ def env(world, monkeypatch):
 
 def client(world: World, idle_seconds: float = 900) -> TestClient:
     return TestClient(world.app(idle_seconds), base_url="https://testserver")
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def log_in(browser: TestClient, email: str, password: str | None = None):
-    page = browser.get("/login")
-    return browser.post("/login", data={"csrf": csrf_of(page.text), "email": email,
-                                        "password": password or PASSWORDS[email]},
-                        follow_redirects=False)
 
 
 def queue_ids(html: str) -> list[str]:

@@ -15,13 +15,11 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.support.browser import (
-    chromium,
-    foreign,
+    console_browser,
     heading,
     last_document_status,
     log_in,
     needs_chromium,
-    responses,
 )
 from tests.support.console import (
     PASSWORDS,
@@ -76,13 +74,8 @@ def console_url(world):
 
 @pytest.fixture(scope="module")
 def browser(console_url):
-    driver = chromium(window=(1200, 900), logs=("performance",))
-    driver.get(f"{console_url}/health")
-    driver.get_log("performance")
-    yield driver
-    elsewhere = foreign(url for url, _status, _headers in responses(driver))
-    driver.quit()
-    assert not elsewhere, elsewhere
+    with console_browser(console_url) as driver:
+        yield driver
 
 
 def summary_fields(driver) -> list[tuple[str, str]]:

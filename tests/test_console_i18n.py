@@ -19,7 +19,8 @@ from bot.console.cases import DANGER_FLAGS, STATUSES
 from bot.reports.partners import CATEGORIES
 from bot.reports.service import SEVERE_CATEGORIES
 from bot.settings import LOCALES_DIR
-from tests.support.console import PASSWORDS, World, build_world
+from tests.support import console as console_support
+from tests.support.console import PASSWORDS, World, build_world, csrf_of
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +34,8 @@ def browser(world: World, language: str | None = None) -> TestClient:
     return TestClient(world.app(), base_url="https://testserver", headers=headers)
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
 def log_in(client: TestClient, email: str) -> None:
-    page = client.get("/login")
-    done = client.post("/login", data={"csrf": csrf_of(page.text), "email": email,
-                                       "password": PASSWORDS[email]}, follow_redirects=False)
-    assert done.status_code == 303
+    assert console_support.log_in(client, email).status_code == 303
 
 
 def h1(html: str) -> str:

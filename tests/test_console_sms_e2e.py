@@ -24,7 +24,7 @@ from bot.reports import crypto
 from bot.reports.db import session_scope
 from bot.servers import CHANNELS
 from tests.support import kannel
-from tests.support.console import FakeClock
+from tests.support.console import FakeClock, log_in
 from tests.support.console_sms import NE, Phone, menu_number
 from tests.support.registry import make_maintainer, write_registry
 
@@ -73,11 +73,7 @@ def _console(workdir: Path, monkeypatch) -> TestClient:
 
 
 def _log_in(client: TestClient, email: str) -> None:
-    page = client.get("/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    answer = client.post("/login", data={"csrf": csrf, "email": email,
-                                         "password": PASSWORDS[email]},
-                         follow_redirects=False)
+    answer = log_in(client, email, PASSWORDS[email])
     assert answer.status_code == 303, answer.text
 
 

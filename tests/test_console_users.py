@@ -18,7 +18,7 @@ from bot.console.invitations import INVITATION_SECONDS
 from bot.console.models import AuditEntry, ConsoleUser
 from bot.reports import crypto
 from bot.reports.db import session_scope
-from tests.support.console import PASSWORDS, World, build_world
+from tests.support.console import World, build_world, csrf_of, log_in
 
 NEW = "new@helpline.example"
 NEW_PASSWORD = "a colleague's own passphrase"
@@ -41,17 +41,6 @@ def console(world) -> Console:
 
 def client(console: Console) -> TestClient:
     return TestClient(console, base_url="https://testserver")
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def log_in(browser: TestClient, email: str, password: str | None = None):
-    page = browser.get("/login")
-    return browser.post("/login", data={"csrf": csrf_of(page.text), "email": email,
-                                        "password": password or PASSWORDS[email]},
-                        follow_redirects=False)
 
 
 def admin(console: Console) -> TestClient:

@@ -13,13 +13,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.support.browser import (
-    chromium,
-    foreign,
+    console_browser,
     heading,
     log_in,
     log_out,
     needs_chromium,
-    responses,
     wait,
 )
 from tests.support.console import PASSWORDS, REPORTS, World, build_world, serving
@@ -44,13 +42,8 @@ def console_url(world):
 
 @pytest.fixture(scope="module")
 def browser(console_url):
-    driver = chromium(window=(1200, 900), logs=("performance",))
-    driver.get(f"{console_url}/health")
-    driver.get_log("performance")
-    yield driver
-    elsewhere = foreign(url for url, _status, _headers in responses(driver))
-    driver.quit()
-    assert not elsewhere, elsewhere
+    with console_browser(console_url) as driver:
+        yield driver
 
 
 def rows(driver, table: str) -> list[list[str]]:

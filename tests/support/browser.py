@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,6 +59,21 @@ def chromium(window: tuple[int, int] = (1200, 900),
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     driver.set_page_load_timeout(PAGE_LOAD_SECONDS)
     return driver
+
+
+@contextmanager
+def console_browser(console_url: str) -> Iterator[webdriver.Chrome]:
+    """A Chromium for one test module on the console at ``console_url``; when the module
+    is done, it must have asked nothing of any other server."""
+    driver = chromium(window=(1200, 900), logs=("performance",))
+    try:
+        driver.get(f"{console_url}/health")
+        driver.get_log("performance")
+        yield driver
+        elsewhere = foreign(url for url, _status, _headers in responses(driver))
+    finally:
+        driver.quit()
+    assert not elsewhere, elsewhere
 
 
 def _network_events(driver: webdriver.Chrome, method: str) -> list[dict]:

@@ -4,6 +4,7 @@ accounts, a clock the test moves, and the console served on a real localhost soc
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from bot.console import accounts
 from bot.console.app import Console, create_app
@@ -221,3 +223,19 @@ def serving(app: Console) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the (first) form on a console page."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    if found is None:
+        raise AssertionError("the page has no form with a CSRF token")
+    return found.group(1)
+
+
+def log_in(client: TestClient, email: str, password: str | None = None) -> Any:
+    """Log in through the login form with Starlette's test client; the form's answer."""
+    page = client.get("/login")
+    return client.post("/login", data={"csrf": csrf_of(page.text), "email": email,
+                                       "password": password or PASSWORDS[email]},
+                       follow_redirects=False)
